@@ -1,0 +1,353 @@
+"""Gradient descent ``U_{t+1} = U_t - mu grad f(U_t)`` (eq. 3) with a cheap trajectory record.
+
+The hot loop does one operator application per step and nothing else that scales with the
+operator: in ``"gram"`` mode one product with ``G = S^T S / m`` (a BLAS ``symv`` for a single
+trajectory, one GEMM for a batch of K), in ``"dense"`` mode one forward and one adjoint, and in
+``"identity"`` mode (full observation) no operator at all (O(d^2 r) per step). The loss of every
+step falls out of the same product. Eigenvalues, distances and snapshots are written into
+preallocated arrays only at recorded steps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import scipy.linalg
+from scipy.linalg import get_blas_funcs
+from scipy.sparse.linalg import eigsh
+
+from ._validation import as_float_array, check_symmetric, nonneg_int, positive_scalar
+from .linalg import smat, sym_index
+from .objective import check_factor
+from .operators import MODES, SensingOperator, check_measurements, check_operator
+
+#: Default number of recorded points when ``record_every`` is not given.
+DEFAULT_RECORDS = 200
+
+
+class DivergenceError(ValueError):
+    """Gradient descent produced a non-finite or exploding loss.
+
+    Attributes
+    ----------
+    step_index : int
+        The first step t whose loss f(U_t) was non-finite or above the threshold.
+    safe_step : float
+        A step size that is safe for this instance (see :func:`safe_step_size`).
+    """
+
+    def __init__(self, message: str, step_index: int, safe_step: float):
+        super().__init__(message)
+        self.step_index = step_index
+        self.safe_step = safe_step
+
+
+def operator_norm(op: SensingOperator) -> float:
+    """``||A*A||``, the largest eigenvalue of the normal map on S^d (1 for full observation)."""
+    if op.is_identity:
+        return 1.0
+    if "_norm" not in op.__dict__:
+        if 2 * op.m > op.D:
+            val = eigsh(op.normal_operator(), k=1, which="LA", return_eigenvectors=False)[0]
+        else:  # the nonzero spectrum of S^T S / m equals that of S S^T / m (m x m)
+            val = scipy.linalg.eigvalsh(op.S @ op.S.T / op.m, subset_by_index=[op.m - 1, op.m - 1])[0]
+        op.__dict__["_norm"] = float(val)
+    return op.__dict__["_norm"]
+
+
+def safe_step_size(op: SensingOperator, y, U0) -> float:
+    """A step size for which gradient descent on this instance does not blow up.
+
+    Near any iterate the Hessian of f is ``A*A(U H^T + H U^T) U + A*A(U U^T - Z*) H`` (see
+    :func:`sensing.objective.hessian_vector`), whose norm is at most
+    ``||A*A|| (3 ||U||^2 + ||Z*||)``. Gradient descent from a small start keeps
+    ``||U||^2 <= max(||U_0||^2, ||A*(y)||)`` up to O(delta), so
+    ``mu <= 1 / (||A*A|| (||A*(y)|| + 3 max(||U_0||^2, ||A*(y)||)))`` keeps ``mu L < 1``.
+    This is a sufficient heuristic, deliberately conservative, not the largest convergent step.
+    """
+    op = check_operator(op)
+    y = check_measurements(op, y)
+    lam = float(np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2))
+    U0 = np.asarray(U0, dtype=np.float64)
+    u2 = max(float(np.linalg.norm(u, 2)) ** 2 for u in U0.reshape(-1, *U0.shape[-2:]))
+    return 1.0 / (operator_norm(op) * (lam + 3.0 * max(u2, lam)))
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """What :func:`gradient_descent` records.
+
+    Single runs have the shapes below; a batch of K runs (``U0`` of shape ``(K, d, r)``) adds a
+    leading axis of length K to ``U``, ``loss``, ``eigenvalues``, ``distances`` and each
+    snapshot.
+
+    Attributes
+    ----------
+    U : (d, r) ndarray
+        The final factor U_T.
+    loss : (T+1,) ndarray
+        f(U_t) for every t = 0..T (``loss[0]`` at U_0).
+    record_steps : (n,) ndarray of int
+        Steps t at which eigenvalues and distances were recorded (0, k, 2k, ..., and T).
+    eigenvalues : (n, q) ndarray
+        Top q eigenvalues of U_t U_t^T at the recorded steps, decreasing.
+    distances : (n, p) ndarray
+        ``||U_t U_t^T - R_j||_F`` for the p reference matrices, at the recorded steps.
+    reference_names : tuple of str
+        Names of the reference matrices, in the column order of ``distances``.
+    snapshots : dict
+        ``{t: U_t}`` for each requested snapshot step.
+    step_size, steps, mode, dtype
+        The run's parameters: mu, T, the operator mode used and the working dtype.
+    """
+
+    U: np.ndarray
+    loss: np.ndarray
+    record_steps: np.ndarray
+    eigenvalues: np.ndarray
+    distances: np.ndarray
+    reference_names: tuple
+    snapshots: dict = field(repr=False)
+    step_size: float = 0.0
+    steps: int = 0
+    mode: str = ""
+    dtype: str = "float64"
+
+    @property
+    def batched(self) -> bool:
+        return self.U.ndim == 3
+
+    def distance(self, name: str) -> np.ndarray:
+        """Recorded ``||U_t U_t^T - R||_F`` for the reference called ``name``."""
+        try:
+            j = self.reference_names.index(name)
+        except ValueError:
+            raise KeyError(f"no reference named {name!r}; have {self.reference_names}") from None
+        return self.distances[..., j]
+
+    def min_distance(self, name: str) -> tuple[float, int]:
+        """``(min_t ||U_t U_t^T - R||_F, argmin t)`` over the recorded steps (single run)."""
+        dist = self.distance(name)
+        if dist.ndim != 1:
+            raise ValueError("min_distance is for single runs; index the batch axis first")
+        i = int(np.argmin(dist))
+        return float(dist[i]), int(self.record_steps[i])
+
+    def select(self, k: int) -> "Trajectory":
+        """The k-th run of a batch, as a single-run :class:`Trajectory`."""
+        if not self.batched:
+            raise ValueError("select() is for batched trajectories")
+        return Trajectory(self.U[k], self.loss[k], self.record_steps, self.eigenvalues[k],
+                          self.distances[k], self.reference_names,
+                          {t: u[k] for t, u in self.snapshots.items()}, self.step_size,
+                          self.steps, self.mode, self.dtype)
+
+
+class NormalMap:
+    """Per-run precomputation of ``Z -> (A*A(Z) - A*(y), f)`` for a stack of ``Z = U U^T``.
+
+    Calling it on ``Z`` of shape ``(K, d, d)`` returns ``M`` of shape ``(K, d, d)`` with
+    ``M_k = A*(A(Z_k) - y)`` and the K losses ``1/4 ||A(Z_k) - y||^2``, using one operator
+    application per matrix.
+    """
+
+    def __init__(self, op: SensingOperator, y: np.ndarray, mode: str = "auto", dtype=np.float64):
+        self.op = op
+        self.dtype = dtype = np.dtype(dtype)
+        if mode == "auto":
+            mode = op.default_mode(dtype)
+        if op.is_identity:
+            mode = "identity"
+        self.mode = mode
+        idx = sym_index(op.d)
+        self.flat = idx.flat
+        self.full = idx.full
+        self.w = idx.weight.astype(dtype)
+        self.winv = (1.0 / idx.weight).astype(dtype)
+        if mode == "identity":
+            self.Zstar = smat(y, op.d).astype(dtype)
+        elif mode == "gram":
+            self.G = op.gram(dtype)
+            z0, c = op.solution(y)
+            self.z0, self.c = z0.astype(dtype), c
+            self.symv = get_blas_funcs("symv", (self.G,))
+        elif mode == "dense":
+            self.S = op.S.astype(dtype, copy=False)
+            self.y = y.astype(dtype)
+            self.scale = dtype.type(1.0 / np.sqrt(op.m))
+        else:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+
+    def __call__(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        K = Z.shape[0]
+        counts = self.op.counts
+        if self.mode == "identity":
+            M = Z - self.Zstar
+            return M, 0.25 * np.einsum("kij,kij->k", M, M)
+        z = Z.reshape(K, -1)[:, self.flat] * self.w
+        if self.mode == "gram":
+            counts["gram"] += K
+            e = z - self.z0
+            # G = G^T, so e @ G is the stacked G e_k; symv reads half of G for one vector.
+            g = self.symv(1.0, self.G, e[0])[None] if K == 1 else e @ self.G
+            L = 0.25 * (np.einsum("kj,kj->k", e, g) + self.c)
+        else:
+            counts["forward"] += K
+            counts["adjoint"] += K
+            r = (z @ self.S.T) * self.scale - self.y
+            g = (r @ self.S) * self.scale
+            L = 0.25 * np.einsum("kj,kj->k", r, r)
+        return (g * self.winv)[:, self.full], L
+
+    def apply(self, P: np.ndarray) -> np.ndarray:
+        """``A*A(P_k)`` for a stack of symmetric ``P`` of shape ``(K, d, d)`` (no ``y`` term)."""
+        K = P.shape[0]
+        if self.mode == "identity":
+            return np.array(P, dtype=self.dtype)
+        p = P.reshape(K, -1)[:, self.flat] * self.w
+        if self.mode == "gram":
+            self.op.counts["gram"] += K
+            g = p @ self.G
+        else:
+            self.op.counts["forward"] += K
+            self.op.counts["adjoint"] += K
+            g = ((p @ self.S.T) @ self.S) * (self.scale * self.scale)
+        return (g * self.winv)[:, self.full]
+
+
+def _references(references, d) -> tuple[tuple, np.ndarray]:
+    if references is None:
+        return (), np.zeros((0, d, d))
+    if isinstance(references, Mapping):
+        names, mats = tuple(str(k) for k in references), list(references.values())
+    else:
+        mats = list(references)
+        names = tuple(f"ref{j}" for j in range(len(mats)))
+    out = np.zeros((len(mats), d, d))
+    for j, (n, R) in enumerate(zip(names, mats)):
+        R = as_float_array(R, f"references[{n!r}]", ndim=2)
+        if R.shape != (d, d):
+            raise ValueError(f"references[{n!r}] must have shape ({d}, {d}), got {R.shape}")
+        check_symmetric(R, f"references[{n!r}]")
+        out[j] = R
+    return names, out
+
+
+def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
+                     record_every: int | None = None,
+                     references: Mapping[str, np.ndarray] | Sequence[np.ndarray] | None = None,
+                     n_eigenvalues: int | None = None, snapshots: Sequence[int] = (),
+                     mode: str = "auto", dtype=np.float64,
+                     divergence_factor: float = 1e6) -> Trajectory:
+    """Run gradient descent ``U_{t+1} = U_t - mu grad f(U_t)`` from ``U_0`` (eq. 3).
+
+    Parameters
+    ----------
+    op : SensingOperator
+        The measurement operator A.
+    y : (m,) array_like
+        Measurements in the scaling of ``op.forward`` (``y = A(Z*)``).
+    U0 : (d, r) or (K, d, r) array_like
+        Initial factor U_0 = alpha U-bar; a 3-d array runs K trajectories at once through one
+        GEMM per step, each identical to round-off to its own single run.
+    step : float
+        Step size mu > 0.
+    steps : int
+        Number of steps T >= 0.
+    record_every : int, optional
+        Record eigenvalues and distances every k steps (and at T). Default: about 200 records.
+    references : mapping of name to (d, d) array, or sequence of arrays, optional
+        Matrices R_j (e.g. Z*_s, X_s X_s^T) whose distances ``||U_t U_t^T - R_j||_F`` are recorded.
+    n_eigenvalues : int, optional
+        How many top eigenvalues of U_t U_t^T to record (default min(d, r)).
+    snapshots : sequence of int
+        Steps at which to keep a copy of U_t.
+    mode : {"auto", "gram", "dense"}
+        Operator folding (:meth:`SensingOperator.default_mode` explains ``"auto"``).
+    dtype : {numpy.float64, numpy.float32}
+        Working precision of the loop. float32 halves memory traffic but its round-off
+        (~1e-7 relative) swamps the alpha^3 terms of the spectral phase once alpha < ~1e-3.
+    divergence_factor : float
+        The run is declared divergent when a loss exceeds ``divergence_factor`` times
+        ``max(f(U_0), ||y||^2 / 4)`` or is not finite.
+
+    Returns
+    -------
+    Trajectory
+
+    Raises
+    ------
+    DivergenceError
+        If the loss becomes non-finite or explodes; the message names a safe step size.
+    """
+    op = check_operator(op)
+    y = check_measurements(op, y)
+    U0 = check_factor(op, U0, "U0", batch=True)
+    mu = positive_scalar(step, "step")
+    T = nonneg_int(steps, "steps")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise TypeError(f"dtype must be float64 or float32, got {dtype}")
+    factor = positive_scalar(divergence_factor, "divergence_factor")
+    batched = U0.ndim == 3
+    U = np.array(U0 if batched else U0[None], dtype=dtype, order="C", copy=True)
+    K, d, r = U.shape
+    if record_every is None:
+        record_every = max(1, T // DEFAULT_RECORDS)
+    k = nonneg_int(record_every, "record_every", minimum=1)
+    q = min(d, r) if n_eigenvalues is None else nonneg_int(
+        n_eigenvalues, "n_eigenvalues", minimum=0, maximum=min(d, r))
+    names, R = _references(references, d)
+    snap_steps = {nonneg_int(s, "snapshots[i]", maximum=T) for s in snapshots}
+    normal = NormalMap(op, y, mode, dtype)
+
+    rec = np.unique(np.append(np.arange(0, T + 1, k), T))
+    loss = np.empty((K, T + 1))
+    eig = np.empty((K, rec.size, q))
+    dist = np.empty((K, rec.size, len(names)))
+    snaps: dict = {}
+    Z = np.empty((K, d, d), dtype=dtype)
+    MU = np.empty_like(U)
+    mu_t = dtype.type(mu)
+    threshold = None
+    i_rec = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T + 1):
+            np.matmul(U, U.transpose(0, 2, 1), out=Z)
+            M, L = normal(Z)
+            loss[:, t] = L
+            if threshold is None:
+                threshold = factor * max(float(np.max(L)), 0.25 * float(y @ y))
+            if not np.all(L <= threshold):
+                _diverged(op, y, U0, mu, t, L, loss[:, 0])
+            if t == rec[i_rec]:
+                if q:
+                    sv = np.linalg.svd(U, compute_uv=False)
+                    eig[:, i_rec] = (sv[:, :q].astype(np.float64)) ** 2
+                if names:
+                    diff = Z.astype(np.float64)[:, None] - R[None]
+                    dist[:, i_rec] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
+                i_rec += 1
+            if t in snap_steps:
+                snaps[t] = U.copy() if batched else U[0].copy()
+            if t == T:
+                break
+            np.matmul(M, U, out=MU)
+            MU *= mu_t
+            U -= MU
+    if not batched:
+        U, loss, eig, dist = U[0], loss[0], eig[0], dist[0]
+    return Trajectory(U, loss, rec, eig, dist, names, snaps, mu, T, normal.mode, dtype.name)
+
+
+def _diverged(op, y, U0, mu, t, L, L0):
+    bad = int(np.argmax(~(L <= np.max(L0))) if L.size > 1 else 0)
+    safe = safe_step_size(op, y, U0)
+    raise DivergenceError(
+        f"gradient descent diverged at step {t}: loss {float(L.flat[bad]):.3g} "
+        f"(initial {float(np.max(L0)):.3g}) with step={mu:g}; step must be small enough for GD to "
+        f"be stable here, e.g. step <= {safe:.3g} (from ||A*A|| and ||A*(y)||, see "
+        "sensing.safe_step_size)", t, safe)

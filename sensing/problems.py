@@ -1,0 +1,94 @@
+"""Instances: a ground truth, an operator, its measurements, and the initialisation U_0 = alpha U-bar."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import nonneg_int, positive_scalar
+from .groundtruth import GroundTruth, gaussian_ground_truth, ground_truth_from_spectrum
+from .operators import (SensingOperator, gaussian_operator, identity_operator, measure,
+                        paper_operator)
+
+OPERATORS = ("gaussian", "paper", "identity")
+INIT_SCALINGS = ("gaussian", "unit", "normalized")
+
+
+@dataclass(frozen=True)
+class SensingProblem:
+    """A matrix-sensing instance: ground truth Z*, operator A and measurements y = A(Z*)."""
+
+    truth: GroundTruth
+    op: SensingOperator
+    y: np.ndarray
+
+    @property
+    def d(self) -> int:
+        return self.truth.d
+
+
+def make_operator(kind: str, m: int | None, d: int, rng=None) -> SensingOperator:
+    """Operator by name: ``"gaussian"``, ``"paper"`` or ``"identity"`` (which ignores ``m``)."""
+    if kind == "identity":
+        return identity_operator(d)
+    if kind not in OPERATORS:
+        raise ValueError(f"operator must be one of {OPERATORS}, got {kind!r}")
+    if m is None:
+        raise ValueError(f"m is required for the {kind!r} operator")
+    return (gaussian_operator if kind == "gaussian" else paper_operator)(m, d, rng)
+
+
+def make_problem(d: int, *, eigenvalues=None, rank: int | None = None, m: int | None = None,
+                 operator: str = "gaussian", seed=None) -> SensingProblem:
+    """Build an instance from a seed.
+
+    Parameters
+    ----------
+    d : int
+        Dimension.
+    eigenvalues : array_like, optional
+        Prescribed spectrum of Z* (Haar eigenvectors). If omitted, Z* = X X^T with X of shape
+        (d, rank) and i.i.d. N(0, 1) entries (the paper's §6 draw).
+    rank : int, optional
+        r* for the Gaussian draw (ignored when ``eigenvalues`` is given).
+    m : int, optional
+        Number of measurements (not used by the identity operator).
+    operator : {"gaussian", "paper", "identity"}
+    seed : int, SeedSequence or None
+        One seed; the ground truth and the operator get independent child streams
+        (``SeedSequence.spawn``), so changing m does not change Z*.
+    """
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    s_truth, s_op = ss.spawn(2)
+    if eigenvalues is not None:
+        truth = ground_truth_from_spectrum(eigenvalues, d, np.random.default_rng(s_truth))
+    else:
+        if rank is None:
+            raise ValueError("give either eigenvalues or rank")
+        truth = gaussian_ground_truth(d, rank, np.random.default_rng(s_truth))
+    op = make_operator(operator, m, d, np.random.default_rng(s_op))
+    return SensingProblem(truth, op, measure(op, truth.Z))
+
+
+def initial_factor(d: int, r: int, alpha: float, rng=None, *, scaling: str = "gaussian",
+                   batch: int | None = None) -> np.ndarray:
+    """``U_0 = alpha U-bar`` with a random ``U-bar`` of shape (d, r) (or (batch, d, r)).
+
+    ``scaling``:
+
+    - ``"gaussian"``: i.i.d. N(0, 1) entries, as in the paper's experiments (§6);
+    - ``"unit"``: Gaussian rescaled to spectral norm 1, as in §3.1 (``||U-bar|| = 1``);
+    - ``"normalized"``: i.i.d. N(0, 1/r) entries, as in Proposition 3.6.
+    """
+    d = nonneg_int(d, "d", minimum=1)
+    r = nonneg_int(r, "r", minimum=1)
+    alpha = positive_scalar(alpha, "alpha")
+    if scaling not in INIT_SCALINGS:
+        raise ValueError(f"scaling must be one of {INIT_SCALINGS}, got {scaling!r}")
+    shape = (d, r) if batch is None else (nonneg_int(batch, "batch", minimum=1), d, r)
+    Ubar = np.random.default_rng(rng).standard_normal(shape)
+    if scaling == "unit":
+        Ubar /= np.linalg.norm(Ubar, 2, axis=(-2, -1), keepdims=True)
+    elif scaling == "normalized":
+        Ubar /= np.sqrt(r)
+    return alpha * Ubar
