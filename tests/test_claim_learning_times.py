@@ -1,0 +1,54 @@
+# Learning times: t_s(α) grows like log(1/α)/log(1+μσ̂_s²) (Thm 4.1 times, eq. 11)
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, note
+
+from theorems import assumptions as asm
+from theorems import claim_learning_times as claim
+
+pytestmark = pytest.mark.theorem("learning_times")
+
+
+@given(claim.instances())
+def test_learning_time_slope_is_one_over_log_one_plus_mu_sigma_squared(setting):
+    verdict = claim.CLAIM.verify(setting)
+    note(verdict.report())
+    assert verdict.in_scope, verdict.report()
+    assert verdict.holds, verdict.report()
+
+
+@given(claim.instances())
+def test_instances_meet_the_practical_assumptions(setting):
+    for a in asm.standard(setting):
+        assert a.role == "paper" or a.holds, f"{a.name}: {a.detail} [{setting.describe()}]"
+
+
+def test_checker_rejects_times_biased_by_a_constant_factor():
+    setting = claim.DEFAULT.replace(operator="identity")
+    ev = claim.evidence(setting)
+    assert claim.CLAIM.judge(setting, ev).holds
+    biased = dataclasses.replace(ev, times=np.round(1.3 * ev.times).astype(int))
+    verdict = claim.CLAIM.judge(setting, biased)
+    assert not verdict.holds, verdict.report()
+
+
+def test_checker_rejects_dynamics_run_with_the_wrong_step():
+    # a gradient off by a factor 2 is the same as GD with step 2μ: slopes halve
+    setting = claim.DEFAULT
+    wrong = claim.evidence(setting.replace(step=2 * setting.step))
+    verdict = claim.CLAIM.judge(setting, wrong)
+    assert not verdict.holds, verdict.report()
+
+
+def test_checker_rejects_unordered_learning():
+    setting = claim.DEFAULT.replace(operator="identity")
+    ev = claim.evidence(setting)
+    swapped = dataclasses.replace(ev, times=ev.times[:, ::-1].copy())
+    assert not claim.CLAIM.judge(setting, swapped).holds
+
+
+def test_default_instance_holds():
+    verdict = claim.CLAIM.verify()
+    assert verdict.status == "HOLDS", verdict.report()
