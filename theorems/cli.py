@@ -13,7 +13,9 @@ import time
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_OUT_OF_SCOPE = 0, 1, 2, 3
 
 #: Further subcommands: name -> module with ``configure(parser)`` and ``run(args) -> int``.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "reproduce": "theorems.reproduce",
+}
 
 
 def _floats(text: str) -> tuple:
