@@ -9,6 +9,7 @@ from hypothesis import given, note
 import sensing
 from theorems import claim_landscape as claim
 from theorems._core import Setting
+from theorems.strategies import required_m
 
 pytestmark = pytest.mark.theorem("landscape")
 
@@ -229,3 +230,25 @@ def test_convexity_checker_rejects_a_hessian_of_the_wrong_sign_and_a_minimiser_o
     far = dataclasses.replace(ev.ball, minimiser=gt.X[:, 0] * 0.5)
     verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, ball=far))
     assert failing(verdict, "Lemma G.2: ‖u*₁"), verdict.report()
+
+
+# ------------------------------------------------------- where the Lemma 4.8 band comes from (opt-in)
+@pytest.mark.xslow
+def test_gap_exponent_band_is_at_least_four_standard_deviations():
+    # calibration of GAP_EXPONENT_SLACK: fitted exponents over 200 instances like claim.instances()
+    rng = np.random.default_rng(7)
+    slopes = {1: [], 2: []}
+    for _ in range(200):
+        d, r, q = int(rng.integers(6, 10)), int(rng.integers(2, 4)), float(rng.uniform(0.35, 0.42))
+        eig = tuple(q ** i for i in range(r))
+        op = str(rng.choice(["gaussian", "paper"]))
+        setting = Setting(d=d, eigenvalues=eig, m=required_m(eig, d), operator=op, rank=d,
+                          seed=int(rng.integers(0, 2**32 - 1)))
+        for s, e in enumerate(claim.gap_exponents(claim.gap_sweep(setting, claim.minimisers(setting))), 1):
+            slopes[s].append(e)
+    every = np.concatenate([slopes[1], slopes[2]])
+    msg = (f"mean {every.mean():.3f}, sd s=1 {np.std(slopes[1]):.3f}, s=2 {np.std(slopes[2]):.3f}, "
+           f"range [{every.min():.3f}, {every.max():.3f}]")
+    assert abs(every.mean() - claim.GAP_EXPONENT) <= 0.02, msg
+    assert all(claim.GAP_EXPONENT_SLACK >= 4.0 * np.std(v) for v in slopes.values()), msg
+    assert np.all(np.abs(every - claim.GAP_EXPONENT) <= claim.GAP_EXPONENT_SLACK), msg
