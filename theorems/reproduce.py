@@ -420,12 +420,14 @@ def _fig1_findings(ctx, key, a, div, panels) -> list:
                            "§6.1: 'with large α there is no such bias'; plot (a): all curves fall "
                            "monotonically from ≈50", f"no E_s (s < r*) dips and rises again by "
                            f"≥ {VISIT_RISE:g}× (E_s(0) ≈ 50 in the paper: information only)",
-                           f"E_s(0) = {_list(a['E_truncated'][ia][0])}; rise after minimum = {_list(v['rise'])}",
+                           f"E_s(0) = {_list(a['E_truncated'][ia][0])}; rise after minimum = {_list(v['rise'])}; "
+                           f"no divergence with μ = {cfg.step:g}, {cfg.step / a['safe_step'][ia]:.3g}× the "
+                           f"conservative sensing.safe_step_size = {a['safe_step'][ia]:.3g}",
                            REPRODUCED if none else NOT_REPRODUCED,
                            {"E0": a["E_truncated"][ia][0].tolist(), "rise": v["rise"].tolist(),
                             "safe_step": float(a["safe_step"][ia])}))
     # (c), (d): small alpha, incremental visits
-    for i in range(len(cfg.alphas)):
+    for i in range(len(panels)):
         if alpha[i] <= 0.01 and i not in div:
             lab = f"Fig. 1({panels[i][0]}) α={alpha[i]:g}, m={m[i]}"
             out.append(_incremental_finding(key, lab, a["E_truncated"][i]))
@@ -831,7 +833,7 @@ def plot_fig1(res: Result, out: str, which: str) -> str:
     lines = [f"E_s(t) = ‖U_tU_tᵀ − {target}‖²_F / ‖{target}‖²_F",
              f"d = {p['config']['d']}, r* = {r}, r̂ = {p['r_hat']}, μ = {p['step_size_used']:g}",
              "A_i, Ū i.i.d. N(0,1); seed " + str(p["seed"]),
-             f"(a–f) ICML panels; (g) m = {p['panels'][6]['m']} (arXiv v1 used 2000, 5000)"]
+             "(a–f) ICML's panels; (g) arXiv v1's last one"]
     if which == "minimiser":
         lines.append("Z*_s: rank-s sensing minimiser (Def. 1.1)")
     if p["fault"] != "none":
@@ -885,6 +887,7 @@ def plot_learning_times(results: list, out: str) -> str:
         ax.plot([], [], "ko", mfc="none", label="α not small (α‖Ū‖ > 1e-2 σ_r*): not fitted")
         ax.plot([], [], "k-", label="slope 1/log(1+μλ_s), λ_s = eig(Z*)")
         ax.plot([], [], "k:", label="slope 1/log(1+μλ̂_s), λ̂_s = eig(A*A(Z*))")
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("log(1/α)")
         ax.set_ylabel("learning time t_s (steps to λ_s(UUᵀ) ≥ λ_s/2)")
         ax.set_title(f"{_setup_title(res)}\nm = {p['m']}, r̂ = {p['r_hat']}, μ = {p['step_size_used']:g}", fontsize=10)
@@ -965,7 +968,7 @@ def plot_under(results: list, out: str) -> str:
         ax.set_ylabel(r"$\|U_tU_t^\top - R\|_F\, /\, \|R\|_F$,  $R = Z^*_{\hat r}$ or $X_{\hat r}X_{\hat r}^\top$")
         ax.set_title(f"{_setup_title(res)}\nm = {p['m']}, α = {p['alpha']:g}, μ = {p['step_size_used']:g}", fontsize=10)
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper right", ncol=2)
+        ax.legend(fontsize=8, loc="lower left", ncol=2)
     fig.suptitle("Under-parameterised (r̂ < r*): GD converges to Z*_r̂, not to the truncated SVD (Thm 4.2)"
                  + _fault_suffix(results), fontsize=12)
     _layout(fig)
