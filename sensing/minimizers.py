@@ -27,6 +27,10 @@ from .objective import check_factor
 from .operators import SensingOperator, check_measurements, check_operator
 
 
+#: Cap on restarts: each is a full L-BFGS + Newton solve; more than this is a typo, not a study.
+MAX_RESTARTS = 1000
+
+
 @dataclass(frozen=True)
 class RankSMinimizer:
     """A computed global minimiser of f_s.
@@ -110,6 +114,7 @@ def sensing_minimizer(op: SensingOperator, y, s: int, *, init=None,
     op = check_operator(op)
     y = check_measurements(op, y)
     s = nonneg_int(s, "s", minimum=1, maximum=op.d)
+    max_newton = nonneg_int(max_newton, "max_newton", maximum=10_000)
     U = spectral_init(op, y, s) if init is None else check_factor(op, init, "init").copy()
     if U.shape[1] != s:
         raise ValueError(f"init must have s = {s} columns, got shape {U.shape}")
@@ -168,7 +173,7 @@ def check_uniqueness(op: SensingOperator, y, s: int, *, restarts: int = 4, rng=N
     op = check_operator(op)
     y = check_measurements(op, y)
     s = nonneg_int(s, "s", minimum=1, maximum=op.d)
-    restarts = nonneg_int(restarts, "restarts", minimum=1)
+    restarts = nonneg_int(restarts, "restarts", minimum=1, maximum=MAX_RESTARTS)
     rng = np.random.default_rng(rng)
     scale = np.sqrt(np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2) / op.d)
     runs = [sensing_minimizer(op, y, s)]

@@ -28,19 +28,31 @@ def residual(op: SensingOperator, y, U) -> np.ndarray:
     op = check_operator(op)
     y = check_measurements(op, y)
     U = check_factor(op, U)
-    return op.forward_svec(svec(U @ U.T)) - y
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = op.forward_svec(svec(U @ U.T)) - y
+    if not np.all(np.isfinite(r)):
+        raise ValueError("U is so large that A(U U^T) overflows float64; rescale U (or y)")
+    return r
 
 
 def loss(op: SensingOperator, y, U) -> float:
     """The sensing loss ``f(U) = 1/4 ||A(U U^T) - y||^2`` (eq. 1)."""
     r = residual(op, y, U)
-    return 0.25 * float(r @ r)
+    with np.errstate(over="ignore"):
+        value = 0.25 * float(r @ r)
+    if not np.isfinite(value):
+        raise ValueError("U is so large that the loss overflows float64; rescale U (or y)")
+    return value
 
 
 def gradient(op: SensingOperator, y, U) -> np.ndarray:
     """``grad f(U) = A*(A(U U^T) - y) U``, shape ``(d, r)`` (eq. 3, sign corrected)."""
     r = residual(op, y, U)
-    return smat(op.adjoint_svec(r), op.d) @ np.asarray(U, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = smat(op.adjoint_svec(r), op.d) @ np.asarray(U, dtype=np.float64)
+    if not np.all(np.isfinite(g)):
+        raise ValueError("U is so large that the gradient overflows float64; rescale U (or y)")
+    return g
 
 
 def hessian_vector(op: SensingOperator, y, U, H) -> np.ndarray:

@@ -79,8 +79,8 @@ def rip_estimate(op: SensingOperator, rank: int, *, rng=None, restarts: int = 6,
     """
     op = check_operator(op)
     r = nonneg_int(rank, "rank", minimum=1, maximum=op.d)
-    restarts = nonneg_int(restarts, "restarts", minimum=1)
-    iterations = nonneg_int(iterations, "iterations", minimum=1)
+    restarts = nonneg_int(restarts, "restarts", minimum=1, maximum=10_000)
+    iterations = nonneg_int(iterations, "iterations", minimum=1, maximum=1_000_000)
     if op.is_identity:
         return RIPBound(0.0, r, "estimate (lower bound on delta_r)", 1.0, 1.0)
     rng = np.random.default_rng(rng)

@@ -14,6 +14,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_OUT_OF_SCOPE = 0, 1, 2, 3
 
 #: Further subcommands: name -> module with ``configure(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, str] = {
+    "mutants": "theorems.mutants",
     "reproduce": "theorems.reproduce",
 }
 
