@@ -1,5 +1,6 @@
 # Reproduction of the paper's §6 (python -m theorems reproduce): the files, their determinism,
 # a report that quotes the data, and negative controls whose report must say "NOT reproduced".
+import dataclasses
 import json
 
 import numpy as np
@@ -127,3 +128,13 @@ def test_truncated_svd_offered_as_minimiser_is_reported_as_not_reproducing(tmp_p
     assert gap and under
     for f in gap + under:
         assert f["status"] == rp.NOT_REPRODUCED, f
+
+
+def test_a_diverging_step_is_reported_with_a_safe_step_and_nothing_reproduces(tmp_path):
+    # μ = 0.03 is far above the stable step for eigenvalue 80 (μλ₁ = 2.4): every run must blow up
+    cfg = dataclasses.replace(rp.QUICK, step=0.03)
+    (res,) = rp.reproduce(str(tmp_path), cfg, experiments=("fig2",), setups=("separated",))
+    assert res.arrays["diverged"].all(), res.arrays["diverged"]
+    assert not any(f.status in (rp.REPRODUCED, rp.PARTLY) for f in res.findings), [f.status for f in res.findings]
+    assert all("step <=" in f.measured for f in res.findings if f.claim.endswith("stays finite"))
+    assert imread(tmp_path / "fig2_separated.png").shape[:2] == rp.png_size("fig2_separated.png")
