@@ -2,7 +2,8 @@
 
 Paper label
     Theorem 4.1 (ICML; arXiv v1 Thm 4.1): the times T^s_α = Θ(log 1/α) of its proof (App. C/F);
-    the slope law comes from the spectral-phase picture, eq. (11) (v1 eq. 11) and Lemma C.3.
+    the slope law comes from the spectral-phase picture, eq. (11) and Lemma C.3 (their v1 numbers
+    are not recorded in the paper notes).
 
 Statement (paper's notation)
     With U_0 = αŪ and small step μ, the s-th eigen-direction grows like (1 + μσ̂_s²)^t
@@ -145,7 +146,7 @@ def instances(**kwargs):
 
 CLAIM = Claim(
     key="learning_times",
-    label="Thm 4.1 times, eq. (11) (v1: same)",
+    label="Thm 4.1 times, eq. (11) (v1: Thm 4.1; eq. number not recorded)",
     title="Learning time of rank s grows like log(1/α)/log(1+μσ̂_s²)",
     default=DEFAULT,
     assumptions=assumptions,
