@@ -31,27 +31,36 @@ Numerical reading
        basin) until dist reaches ``RESOLUTION`` × floor, dist²(t) ≤ (1 − 0.05τμ)^{t−t_a}
        dist²(t_a), with a factor (1 + 1/RESOLUTION)² for round-off in the two distances. The
        paper's constant 0.05 is used as printed: it is explicit and within reach.
-    5. *Linear rate*: the per-step contraction of dist fitted over that window, squared, is at
-       most Lemma F.1's 1 − 0.05τμ; and on the window's second half (where the faster modes
-       have died out) it equals the linearisation's ρ = max |1 − μλ| over the nonzero
-       eigenvalues λ of ∇²f_r̂(U*) — the r̂(r̂−1)/2 zero eigenvalues are the rotations U*Ω,
-       Ω skew, along which f_r̂ is flat. GD near U* is U_{t+1} − U* ≈ (I − μ∇²f)(U_t − U*) with
-       a symmetric map, so ‖U_t − U*‖² is a sum of decaying exponentials: log dist is convex in
-       t and its slope rises monotonically to log ρ. We allow ``RATE_RTOL`` = 2 % of log ρ
-       (a resolution tolerance: the second half of the window spans many e-folds of the
-       slowest mode, and the Hypothesis sweep found deviations below 10⁻³ of log ρ).
+    5. *Linear rate, Lemma F.1's constant*: the per-step contraction of dist² fitted over that
+       window is at most 1 − 0.05τμ.
+    6. *Linear rate, sharp*: near U*, GD is U_{t+1} − U* ≈ J(U_t − U*) with J = I − μ∇²f_r̂(U*),
+       a symmetric map once the r̂(r̂−1)/2 rotation directions U*Ω (Ω skew, where f_r̂ is flat and
+       ∇²f_r̂ vanishes) are quotiented out — which the Procrustes distance does. Its singular
+       values lie in [ρ_min, ρ], ρ = max |1 − μλ|, ρ_min = min |1 − μλ| over the nonzero Hessian
+       eigenvalues λ, so every step shrinks dist by a factor in [ρ_min − η, ρ + η], where
+       η = 6μ‖𝒜*𝒜‖‖U*‖·dist bounds the move of the Hessian away from U* (``HESSIAN_LIPSCHITZ``,
+       from differentiating ∇²f once more). We check that for every chunk of about one e-fold
+       (⌈1/−log ρ⌉ steps) of the window, the chunk's per-step factor is in that interval up to
+       (1 ± 2/RESOLUTION)^{1/length} for the round-off in its two end distances. No tolerance
+       is tuned: the interval is the linearisation's. (The per-step factor need not equal ρ at
+       once: the error is a sum of modes decaying at each |1 − μλ|, and when the slowest mode
+       starts small — common from small α — the distance first follows a faster one.)
 
     Horizon: 3× the escape time log(σ_r̂/α)/log(1 + μ(σ_r̂² − ε)) of the smallest α plus 2× the
     time the linear rate ρ needs from the basin radius down to the floor. The round-off floor is
     derived in :func:`limit_floor`; no paper constant enters a tolerance.
 
 Findings
-    On every instance tried the limit is Z*_r̂ to about 10⁻¹⁴ while ‖U_TU_Tᵀ − X_r̂X_r̂ᵀ‖_F is
-    3–5 × 10⁻² on the default instance (≈ 0.3 ε), and the measured rate matches ρ to 10⁻⁴.
-    Lemma F.1's guaranteed factor 1 − 0.05τμ is 10–40× slower (in log) than what GD does. GD
-    from a *large* α (‖U_0‖ = ‖X‖) also converges to Z*_r̂ here (f_r̂ has no spurious local
-    minimum on these instances), so "small α" is sufficient, not necessary, for Theorem 4.2;
-    the α-independence negative control therefore uses too few steps rather than a large α.
+    Default instance (d = 8, eig(Z*) = 4, 2, 1, r̂ = 2, m = 10752): the limit is Z*_r̂ to
+    1.5 × 10⁻¹⁴ (floor 1.3 × 10⁻¹²) from both α, ‖U_TU_Tᵀ − X_r̂X_r̂ᵀ‖_F = 0.054 = 0.33 ε (Lemma
+    4.8's bound with δ ≥ 0.0997 is 442), and the per-step factor of dist ends at ρ = 0.987735
+    exactly. Lemma F.1's guaranteed factor 1 − 0.05τμ = 0.999375 for dist² is about 40× slower
+    (in log) than the measured 0.975. Over 200 random instances of :func:`instances` the claim
+    held on all; no chunk was slower than ρ by more than 0.08 % of 1 − ρ, and the last chunk
+    matched ρ to 0.2 % of 1 − ρ. GD from a *large* α (‖U_0‖ from ¼‖X‖ to ‖X‖, 4 seeds) also
+    converges to Z*_r̂ to 10⁻¹⁴ (f_r̂ had no spurious local minimum on these instances), so
+    "small α" is sufficient, not necessary, for Theorem 4.2; the α-independence negative
+    control therefore uses too few steps rather than a large α.
 """
 from __future__ import annotations
 
@@ -76,7 +85,9 @@ L48_CONSTANT = 160.0
 # A distance counts as resolved when it is RESOLUTION x the round-off floor: round-off then
 # perturbs it by at most 1/RESOLUTION relative (see limit_floor)
 RESOLUTION = 100.0
-RATE_RTOL = 0.02  # |log rho_hat - log rho| <= 2 % |log rho| (resolution; see module docstring)
+# ||hess f(U) - hess f(U*)|| <= 6 ||A*A|| ||U*|| dist(U, U*) + O(dist^2): differentiate the three
+# terms of hess f(U)[E] = A*A(U E^T + E U^T) U + A*A(U U^T - Z*) E once more in U
+HESSIAN_LIPSCHITZ = 6.0
 HORIZON_ESCAPE, HORIZON_LOCAL = 3.0, 2.0  # horizon multipliers (see module docstring)
 
 DEFAULT = Setting(d=8, eigenvalues=(4.0, 2.0, 1.0), m=sst.required_m((4.0, 2.0, 1.0), 8),
@@ -90,7 +101,8 @@ class Evidence:
     ``U_t`` holds the recorded iterates, shape (n, K, d, r̂) at ``steps`` (n,), for the K
     initialisation scales ``alphas``. ``Us``/``Zs`` are U*_r̂ and Z*_r̂ (what the limit is
     compared with); ``truncated`` is X_r̂X_r̂ᵀ. ``hessian`` are the eigenvalues of ∇²f_r̂(U*_r̂),
-    increasing; ``floor_dist``/``floor_Z`` the round-off floors of :func:`limit_floor`.
+    increasing; ``floor_dist``/``floor_Z`` the round-off floors of :func:`limit_floor`;
+    ``lipschitz`` the bound 6‖𝒜*𝒜‖‖U*‖ on how fast the Hessian moves away from U*.
     """
 
     alphas: np.ndarray
@@ -102,6 +114,7 @@ class Evidence:
     hessian: np.ndarray
     floor_dist: float
     floor_Z: float
+    lipschitz: float
     epsilon: float
     full_observation: bool
 
@@ -125,14 +138,17 @@ def hessian_eigenvalues(pb: sensing.SensingProblem, U: np.ndarray) -> np.ndarray
     return np.linalg.eigvalsh(0.5 * (H + H.T))
 
 
-def linear_rate(hessian: np.ndarray, s: int, step: float) -> tuple[float, float]:
-    """(ρ, λ⁺_min): the linearised GD contraction and the smallest nonzero Hessian eigenvalue.
+def linear_rate(hessian: np.ndarray, s: int, step: float) -> tuple[float, float, float]:
+    """(ρ, ρ_min, λ⁺_min) of the linearised GD map I − μ∇²f_s(U*) off the rotation directions.
 
-    The s(s−1)/2 eigenvalues of smallest magnitude belong to the rotation directions U*Ω
-    (exactly zero at a critical point, where ∇f(U*) = 0 and Ω + Ωᵀ = 0) and are dropped.
+    ρ = max |1 − μλ| and ρ_min = min |1 − μλ| over the nonzero Hessian eigenvalues λ (the
+    extreme singular values of the symmetric map), λ⁺_min the smallest of them. The s(s−1)/2
+    eigenvalues of smallest magnitude belong to the rotation directions U*Ω (exactly zero at a
+    critical point, where ∇f(U*) = 0 and Ω + Ωᵀ = 0) and are dropped.
     """
     live = np.sort(hessian[np.argsort(np.abs(hessian))][s * (s - 1) // 2:])
-    return float(np.max(np.abs(1.0 - step * live))), float(live[0])
+    factors = np.abs(1.0 - step * live)
+    return float(np.max(factors)), float(np.min(factors)), float(live[0])
 
 
 def limit_floor(pb: sensing.SensingProblem, zs: sensing.RankSMinimizer, step: float,
@@ -182,8 +198,9 @@ def evidence(setting: Setting, *, steps: int | None = None) -> Evidence:
     s = setting.rank
     zs = sensing.sensing_minimizer(pb.op, pb.y, s)
     hess = hessian_eigenvalues(pb, zs.U)
-    rho, lam_min = linear_rate(hess, s, setting.step)
+    rho, _, lam_min = linear_rate(hess, s, setting.step)
     floor_dist, floor_Z = limit_floor(pb, zs, setting.step, lam_min)
+    lipschitz = HESSIAN_LIPSCHITZ * sensing.operator_norm(pb.op) * float(np.linalg.norm(zs.U, 2))
     T = horizon(setting, rho, floor_dist) if steps is None else int(steps)
     k = max(1, T // 2000)
     rec = np.unique(np.append(np.arange(0, T + 1, k), T))
@@ -193,7 +210,7 @@ def evidence(setting: Setting, *, steps: int | None = None) -> Evidence:
                                     n_eigenvalues=0, snapshots=rec)
     U_t = np.stack([traj.snapshots[t] for t in rec])
     return Evidence(al, rec, U_t, zs.U, zs.Z, pb.truth.truncated(s), hess, floor_dist, floor_Z,
-                    asm.normal_error(setting), pb.op.is_identity)
+                    lipschitz, asm.normal_error(setting), pb.op.is_identity)
 
 
 def procrustes_distances(U_t: np.ndarray, Us: np.ndarray) -> np.ndarray:
@@ -221,6 +238,18 @@ def _window(dist: np.ndarray, upper: float, lower: float) -> tuple[int, int] | N
 
 def _slope(t: np.ndarray, y: np.ndarray) -> float:
     return float(np.polyfit(t.astype(float), y, 1)[0])
+
+
+def _chunks(steps: np.ndarray, a: int, b: int, length: int) -> list[tuple[int, int]]:
+    """Consecutive record pairs (i, j) in [a, b] at least ``length`` steps apart."""
+    out, i = [], a
+    while True:
+        later = np.flatnonzero(steps[i:b + 1] >= steps[i] + length)
+        if later.size == 0:
+            return out
+        j = i + int(later[0])
+        out.append((i, j))
+        i = j
 
 
 def check(setting: Setting, ev: Evidence):
@@ -259,7 +288,7 @@ def check(setting: Setting, ev: Evidence):
     dist = procrustes_distances(ev.U_t, ev.Us)
     basin = BASIN * float(np.sqrt(gt.eigenvalues[0])) / gt.kappa
     f1 = 1.0 - F1_RATE * gt.tau * mu
-    rho, _ = linear_rate(ev.hessian, s, mu)
+    rho, rho_min, _ = linear_rate(ev.hessian, s, mu)
     windows = [_window(dk, basin, RESOLUTION * ev.floor_dist) for dk in dist]
     if any(w is None for w in windows):
         msg = (f"no final phase: dist never went from the basin {basin:.2g} down to "
@@ -268,14 +297,27 @@ def check(setting: Setting, ev: Evidence):
                                f"reaches ≤ {basin:.2g} and then ≥ 3 records above {RESOLUTION * ev.floor_dist:.2g}",
                                False))
         return out, msg
-    envelope, whole, tail = [], [], []
+    # chunks of about one e-fold at rate rho: round-off (1/RESOLUTION relative per distance)
+    # moves a chunk's per-step rate by a factor (1 +- 2/RESOLUTION)^(1/length) at most
+    length = max(1, int(np.ceil(1.0 / -np.log(rho))))
+    envelope, whole, fastest, slowest, last = [], [], [], [], []
+    bad = 0
     for dk, (a, b) in zip(dist, windows):
         t = ev.steps[a:b + 1] - ev.steps[a]
-        ratio = (dk[a:b + 1] / dk[a]) ** 2 / f1 ** t
-        envelope.append(float(np.max(ratio)))
+        envelope.append(float(np.max((dk[a:b + 1] / dk[a]) ** 2 / f1 ** t)))
         whole.append(np.exp(_slope(t, np.log(dk[a:b + 1]))))
-        h = a + (b - a) // 2
-        tail.append(np.exp(_slope(ev.steps[h:b + 1], np.log(dk[h:b + 1]))))
+        rates = []
+        for i, j in _chunks(ev.steps, a, b, length):
+            n = int(ev.steps[j] - ev.steps[i])
+            r = (dk[j] / dk[i]) ** (1.0 / n)
+            eta = ev.lipschitz * mu * dk[i]
+            fp = (1.0 + 2.0 / RESOLUTION) ** (1.0 / n)
+            bad += not ((rho_min - eta) / fp <= r <= (rho + eta) * fp)
+            rates.append(r)
+        rates = rates or [float("nan")]
+        fastest.append(min(rates))
+        slowest.append(max(rates))
+        last.append(rates[-1])
     slack = (1.0 + 1.0 / RESOLUTION) ** 2
     out.append(Measurement(
         "max_t dist²(t) / [(1 − 0.05τμ)^(t−t_a) dist²(t_a)] in the final phase", envelope,
@@ -284,15 +326,17 @@ def check(setting: Setting, ev: Evidence):
     out.append(Measurement(
         "fitted per-step contraction of dist² in the final phase", [w * w for w in whole],
         f"≤ 1 − 0.05τμ = {f1:.6f} (Lemma F.1)", bool(max(whole) ** 2 <= f1)))
-    dev = [abs(np.log(r) / np.log(rho) - 1.0) for r in tail]
     out.append(Measurement(
-        "per-step contraction of dist, second half of the final phase", tail,
-        f"= ρ = max|1 − μλ(∇²f_r̂(U*))| = {rho:.6f} within {RATE_RTOL:.0%} of log ρ (linear rate)",
-        bool(max(dev) <= RATE_RTOL)))
+        f"per-step decay 1 − dist(t+1)/dist(t) of the slowest {length}-step chunk of the final phase",
+        [1.0 - r for r in slowest],
+        f"every chunk in [1 − ρ, 1 − ρ_min] = [{1 - rho:.6f}, {1 - rho_min:.6f}] ∓ η, from the singular "
+        f"values ρ_min, ρ of I − μ∇²f_r̂(U*) (η = 6μ‖𝒜*𝒜‖‖U*‖·dist ≤ {ev.lipschitz * mu * basin:.2g}; "
+        "round-off)", bool(bad == 0 and np.all(np.isfinite(slowest)))))
     notes = (f"α = {', '.join(f'{a:.1e}' for a in ev.alphas)}; T = {int(ev.steps[-1])}; floors: dist "
              f"{ev.floor_dist:.2g}, ‖·‖_F {ev.floor_Z:.2g}; final phase t ∈ "
-             f"{[(int(ev.steps[a]), int(ev.steps[b])) for a, b in windows]}; ρ = {rho:.6f}, "
-             f"1 − 0.05τμ = {f1:.6f}; log-rate deviation from ρ: {max(dev):.1e}")
+             f"{[(int(ev.steps[a]), int(ev.steps[b])) for a, b in windows]}; chunk rates from "
+             f"{min(fastest):.6f} to {max(slowest):.6f}, last chunk {', '.join(f'{x:.6f}' for x in last)} "
+             f"(ρ = {rho:.6f}); 1 − 0.05τμ = {f1:.6f}")
     return out, notes
 
 
