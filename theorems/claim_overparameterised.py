@@ -1,0 +1,364 @@
+"""Over-parameterised GD from small α recovers Z* from fewer than d(d+1)/2 measurements.
+
+Paper label
+    Theorem 4.1 (ICML; arXiv v1 Thm 4.1) with s = r*, where Z*_{r*} = XXᵀ = Z* (Definition 1.1),
+    and the r̂ ≥ r* experiments of §6 (Fig. 1, r̂ = d).
+
+Statement (paper's notation)
+    Let r̂ ≥ r*. Under Assumptions 3.3, 3.5 and 3.7, GD (3) from U_0 = αŪ has, for all small α,
+    a time T^{r*}_α with ‖U_TU_Tᵀ − Z*‖_F ≤ C α^{1/(Mκ*²)} (eq. 5; M universal but unspecified,
+    C = C(X, Ū)). With m < D = d(d+1)/2 measurements 𝒜 has a kernel, so y = 𝒜(Z*) alone does not
+    determine Z*: the recovery is an implicit bias of small initialisation. Two contrasts make
+    that visible: (i) the minimum-Frobenius-norm interpolant smat(z₀), z₀ = lstsq(S/√m, y), is not
+    Z*, and (ii) GD from α of the scale of ‖X‖ fits the measurements with a different PSD matrix.
+
+Numerical reading
+    One batched GD run: seven small scales α₀·10^{-k}, k = 0…6 (α₀ meets the small-initialisation
+    bound), and one large scale α = ‖X‖ (‖Ū‖ = 1, so ‖U_0‖ = ‖X‖), with r̂ = d. For each run the
+    relative error E(α) = min_{t ≤ T} ‖U_tU_tᵀ − Z*‖_F / ‖Z*‖_F (the theorem asserts a good time
+    T^{r*}_α exists, so the best recorded iterate is the faithful reading; with r̂ > r* the error
+    keeps creeping down after T^{r*}_α, so a longer horizon only helps). Checked:
+
+    1. *Power law*: least-squares fit log E = p log α + c over the small α; predicted p > 0 — the
+       exponent 1/(Mκ*²) has M unspecified, so only its sign is checkable. "Positive" means
+       p̂ exceeds t_{0.995, n−2} standard errors of the fit (one-sided 0.5 % test, Student t).
+    2. *Recovery*: E(α_min) ≤ ``SEPARATION`` = 10⁻² × min(E_mn, E_large): by definition, GD
+       "recovers" when it beats both non-implicit-bias references by two orders of magnitude.
+    3. *(i) Minimum-norm interpolant*: its relative error E_mn equals ‖P_ker svec(Z*)‖/‖Z*‖_F.
+       The Gaussian ensemble is i.i.d. N(0, 1) in the orthonormal svec basis (so is sym(A_i) of
+       the paper's non-symmetric ensemble), so ker 𝒜 is a uniformly random (D − m)-dimensional
+       subspace and E_mn² ~ Beta((D − m)/2, m/2): mean 1 − m/D, variance
+       2(m/D)(1 − m/D)/(D + 2). Predicted: within 5 standard deviations (for m ≥ D there is no
+       kernel, the interpolant is Z*, and the measurement fails: the contrast does not exist).
+    4. *(ii) Large α*: E_large ≥ ``NOT_RECOVERED`` = 0.1 (an order-one error, by definition).
+
+    Horizon: 3× the escape time log(σ_{r*}/α_min)/log(1 + μσ_{r*}²/2) of the r*-th direction
+    for the smallest α (half the eigenvalue as the growth rate, since ε may be as large as τ).
+
+Assumptions (why the standard practical forms are replaced)
+    The practical RIP of :mod:`theorems.assumptions`, ε = ‖(𝒜*𝒜 − I)Z*‖ ≤ τ/2, needs
+    m ≳ 6d(‖Z*‖_F/τ)² for a Gaussian ensemble (ε ≈ 1.2‖Z*‖_F√(d/m) measured). Together with
+    m below the PSD phase transition (≈ D/2, see below) that needs d ≳ 30, too costly for a test;
+    at our sizes ε/τ is 0.5–2.8. So this claim gates on what the *claim itself* needs, and says
+    plainly that it is tested outside the regime of the paper's (and the practical) RIP:
+
+    - full over-parameterisation r̂ = d (exact), as in Fig. 1. With r̂ near r* the
+      parameterisation itself regularises: on the default instance r̂ = r* recovers Z* from
+      α = ‖X‖ to 10⁻¹⁴, r̂ = 2r* leaves E_large ≈ 2 × 10⁻², r̂ ≥ d/2 gives E_large ≥ 0.4;
+      contrast (ii) is a prediction for r̂ = d;
+    - m < D (exact): the measurements do not determine Z* among symmetric matrices;
+    - m ≤ δ(T) = dof + (d − r*)(d − r* + 1)/4 (exact count), the statistical dimension of the
+      PSD cone's tangent cone at Z* (dof = dr* − r*(r*−1)/2 for the linear part, n(n+1)/4 for
+      the self-dual cone S^n_+). By the phase transition for random kernels (Amelunxen, Lotz,
+      McCoy, Tropp 2014) Z* is then, with high probability, *not* the only PSD interpolant, so
+      an interpolating GD run is not forced onto Z*;
+    - m ≥ dim{rank ≤ 2r* symmetric} = 2r*d − r*(2r* − 1) (exact count): below it a generic
+      kernel meets the rank-2r* matrices, and two rank-r* PSD matrices may share measurements;
+    - (2r*+1)-RIP of the best rescaling c𝒜 (GD is invariant under 𝒜 → c𝒜, μ → μ/c²), whose
+      constant is δ̃ = (hi − lo)/(hi + lo): δ̃ < 1 means 𝒜 is injective on rank-(2r*+1) matrices.
+      ``estimate``: :func:`sensing.rip_estimate` finds a *lower* bound on δ̃ by a worst-direction
+      search; it can refute (a kernel direction found, lo at solver round-off) but never
+      certify. Measured δ̃ ≥ 0.9 — far from any RIP-based recovery theorem;
+    - spectral separation at r* (exact): with λ̂ the eigenvalues of 𝒜*(y) = 𝒜*𝒜(Z*), the
+      exponent e = 1 − log(1 + μλ̂_{r*+1})/log(1 + μλ̂_{r*}) ≥ ``SPECTRAL_SEPARATION`` = 1/4.
+      In the spectral phase (eq. 11, Lemma C.3) the direction v̂_{r*+1} — there only through
+      measurement noise, since Z* has rank r* — grows like (1 + μλ̂_{r*+1})^t while the last
+      signal direction grows like (1 + μλ̂_{r*})^t; when the signal reaches O(1) the noise
+      direction has amplitude
+      ≈ α^e, i.e. a share α^{2e} of UUᵀ. Under the paper's RIP λ̂_{r*+1} ≤ δ‖X‖² and e ≈ 1; we
+      ask that the share shrink at least 10³-fold over the six decades of α swept;
+    - the practical step, Assumption 3.5 and the small-initialisation bound, as in
+      :func:`theorems.assumptions.standard`; Assumptions 3.3 and 3.7 are reported as paper
+      constants.
+
+Findings
+    Default instance (d = 20, r* = 2, m = 100 < D = 210, ε/τ = 1.13): E(α) falls from 6.5×10⁻³
+    at α = 10⁻² to 1.4×10⁻⁶ at α = 10⁻⁸, p̂ = 0.62 ± 0.02; E_mn = 0.71 (predicted √(1 − m/D)
+    = 0.72); E_large = 0.81. Over 300 random instances (r* ∈ {1, 2}, d = 12…20, m from 1.25×
+    the identifiability count to 0.9 δ(T)) the claim held on 296; the 4 failures all had a weak
+    spectral separation, e = 0.10–0.20: there the first noise direction of 𝒜*(y) grows almost
+    as fast as the last signal direction, peaks at 3 × 10⁻²–2 (relative to ‖Z*‖) — shrinking
+    only like α^{0.2} — and then decays like 1/t (the over-parameterised slowdown), so over
+    α ≥ 10⁻⁸σ the error stalls at 0.5–1 × 10⁻² and the fitted exponent is 0.03–0.13. This is
+    outside the paper's hypotheses (its RIP makes e ≈ 1), not a counterexample to Theorem 4.1,
+    but recovery from small α is *not* reproduced at practical α there. With e ≥ 1/4 (187 of the
+    300) the worst E(α_min) was 2 % of the separation threshold and the smallest p̂ was 0.34;
+    the strategy as shipped held on 120/120 draws (r* = 1, worst E(α_min) at 11 % of the
+    threshold, smallest p̂ 0.35) and on 60/60 draws with ``r_star=(2, 2)`` (smallest p̂ 0.48).
+    The power law alone cannot tell small from large α: GD from α = ‖X‖/8 … ‖X‖ also shows
+    E(α) ∝ α^1.0 (errors 0.10–0.83), which is why the recovery threshold (check 2) is needed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.stats
+from hypothesis import assume, strategies as st
+
+import sensing
+from sensing import tolerances
+
+from . import assumptions as asm
+from ._core import AssumptionCheck, Claim, Measurement, Setting
+
+ALPHA_DECADES = tuple(range(7))  # the small-alpha sweep: alpha_0 * 10^-k
+SIGNIFICANCE = 0.005  # one-sided level of the test p > 0
+SEPARATION = 1e-2  # "recovers": E(alpha_min) <= SEPARATION * min(E_mn, E_large) (definition)
+NOT_RECOVERED = 0.1  # "does not recover": relative error >= 10 % of ||Z*||_F (definition)
+BETA_SDS = 5.0  # E_mn^2 within 5 standard deviations of its Beta mean
+HORIZON = 3.0  # horizon multiplier on the escape time (see module docstring)
+# spectral separation at r*: 1 - log(1 + mu lam_{r*+1}) / log(1 + mu lam_{r*}) >= 1/4 (see
+# spectral_separation): the noise direction's share of U U^T shrinks like alpha^(2 e), so >= 1e3
+# over the sweep's six decades
+SPECTRAL_SEPARATION = 0.25
+M_LOW, M_HIGH = 1.5, 0.9  # instances: m in [1.5 dim(rank <= 2r*), 0.9 delta(T)]
+
+DEFAULT = Setting(d=20, eigenvalues=(4.0, 2.0), m=100, operator="gaussian", rank=20, alpha=1e-2,
+                  step=0.0125, seed=0)
+
+
+def dof(d: int, r: int) -> float:
+    """Dimension of the symmetric d × d matrices of rank r: dr − r(r − 1)/2."""
+    return d * r - r * (r - 1) / 2
+
+
+def psd_transition(d: int, r: int) -> float:
+    """δ(T): statistical dimension of the tangent cone of S^d_+ at a rank-r point."""
+    return dof(d, r) + (d - r) * (d - r + 1) / 4
+
+
+def low_rank_count(d: int, r: int) -> float:
+    """dim{symmetric, rank ≤ 2r} = 2rd − r(2r − 1): the identifiability count."""
+    return dof(d, 2 * r)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Relative errors min_t ‖U_tU_tᵀ − Z*‖_F/‖Z*‖_F per small α, for the large α, and of the
+    minimum-norm interpolant."""
+
+    alphas: np.ndarray
+    errors: np.ndarray
+    alpha_large: float
+    error_large: float
+    error_min_norm: float
+    steps: int
+
+
+def alphas(setting: Setting) -> np.ndarray:
+    return setting.alpha * 10.0 ** -np.array(ALPHA_DECADES, dtype=float)
+
+
+def large_alpha(setting: Setting) -> float:
+    """α = ‖X‖ = σ₁: with ‖Ū‖ = 1 the initial factor has the scale of the ground truth."""
+    return float(np.sqrt(setting.problem().truth.eigenvalues[0]))
+
+
+def horizon(setting: Setting, alpha_min: float) -> int:
+    lam = float(setting.problem().truth.eigenvalues[-1])
+    escape = np.log(np.sqrt(lam) / alpha_min) / np.log1p(0.5 * setting.step * lam)
+    return int(np.ceil(HORIZON * max(escape, 0.0))) + 100
+
+
+def min_norm_interpolant(pb: sensing.SensingProblem) -> np.ndarray:
+    """smat(z₀) with z₀ = lstsq(S/√m, y): the minimum-Frobenius-norm symmetric interpolant."""
+    z0, _ = pb.op.solution(pb.y)
+    return sensing.smat(np.asarray(z0), pb.d)
+
+
+def evidence(setting: Setting, *, small_alphas=None) -> Evidence:
+    """One batched GD run; ``small_alphas`` overrides the sweep (for negative controls)."""
+    pb = setting.problem()
+    Z = pb.truth.Z
+    nZ = float(np.linalg.norm(Z))
+    al = alphas(setting) if small_alphas is None else np.asarray(small_alphas, dtype=float)
+    big = large_alpha(setting)
+    T = horizon(setting, float(np.min(al)))
+    U0 = np.stack([setting.initial(a) for a in (*al, big)])
+    traj = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T,
+                                    record_every=max(1, T // 1000), references={"Z*": Z},
+                                    n_eigenvalues=0)
+    err = np.min(traj.distance("Z*"), axis=1) / nZ
+    e_mn = float(np.linalg.norm(min_norm_interpolant(pb) - Z)) / nZ
+    return Evidence(al, err[:-1], big, float(err[-1]), e_mn, T)
+
+
+def power_fit(al: np.ndarray, err: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope p of log E against log α and its standard error."""
+    res = scipy.stats.linregress(np.log(al), np.log(err))
+    return float(res.slope), float(res.stderr)
+
+
+def check(setting: Setting, ev: Evidence):
+    out = []
+    n = ev.alphas.size
+    if n >= 3 and np.all(ev.errors > 0):
+        p, se = power_fit(ev.alphas, ev.errors)
+        crit = float(scipy.stats.t.ppf(1.0 - SIGNIFICANCE, n - 2))
+        ok = bool(p - crit * se > 0)
+    else:
+        p, se, crit, ok = float("nan"), float("nan"), float("nan"), False
+    out.append(Measurement(
+        "exponent p in E(α) ≈ C α^p over the small α", p,
+        f"> 0 (Thm 4.1: C α^(1/(Mκ*²)), M unspecified): p̂ − {crit:.3g}·se > 0, se = {se:.2g}", ok))
+
+    floor = SEPARATION * min(ev.error_min_norm, ev.error_large)
+    out.append(Measurement(
+        "E(α_min) = min_t ‖U_tU_tᵀ − Z*‖_F/‖Z*‖_F at the smallest α", float(ev.errors[np.argmin(ev.alphas)]),
+        f"≤ {SEPARATION:g} × min(E_mn, E_large) = {floor:.3g} (recovers)",
+        bool(ev.errors[np.argmin(ev.alphas)] <= floor)))
+
+    D = setting.d * (setting.d + 1) // 2
+    m = D if setting.m is None else setting.m
+    if m >= D:  # injective on S^d: the interpolant is Z* itself, there is no contrast
+        out.append(Measurement("E_mn, minimum-norm interpolant smat(lstsq(S/√m, y))", ev.error_min_norm,
+                               f"Θ(1) needs m < D = {D} (here m = {m}: 𝒜 determines Z*)", False))
+    else:
+        q = 1.0 - m / D
+        sd = float(np.sqrt(2.0 * q * (1.0 - q) / (D + 2)))
+        lo, hi = max(q - BETA_SDS * sd, 0.0), q + BETA_SDS * sd
+        out.append(Measurement(
+            "E_mn, minimum-norm interpolant smat(lstsq(S/√m, y))", ev.error_min_norm,
+            f"√(1 − m/D) = {np.sqrt(q):.3g}, E_mn² in [{lo:.3g}, {hi:.3g}] (Beta, ±{BETA_SDS:g} sd): not Z*",
+            bool(lo <= ev.error_min_norm ** 2 <= hi)))
+
+    out.append(Measurement(
+        f"E_large, GD from α = ‖X‖ = {ev.alpha_large:.3g}", ev.error_large,
+        f"≥ {NOT_RECOVERED:g} (does not recover Z*)", bool(ev.error_large >= NOT_RECOVERED)))
+    notes = (f"T = {ev.steps}; E(α) for α = {', '.join(f'{a:.0e}' for a in ev.alphas)}: "
+             f"{', '.join(f'{e:.2e}' for e in ev.errors)}; m/D = {m}/{D}")
+    return out, notes
+
+
+# --------------------------------------------------------------------------- assumptions
+@lru_cache(maxsize=64)
+def _rip_search(setting: Setting) -> sensing.RIPBound:
+    """The worst-direction search of :func:`theorems.assumptions.rip_lower_bound`, both ends."""
+    order = min(2 * setting.r_star + 1, setting.d)
+    return sensing.rip_estimate(setting.problem().op, order, rng=setting.seed, restarts=3, iterations=40)
+
+
+def rip_rescaled(setting: Setting) -> AssumptionCheck:
+    pb = setting.problem()
+    order = min(2 * setting.r_star + 1, setting.d)
+    b = _rip_search(setting)
+    scaled = (b.upper - b.lower) / (b.upper + b.lower)
+    ok = bool(b.lower > tolerances.rtol_iterative() * b.upper)
+    eps = asm.normal_error(setting)
+    tau = pb.truth.tau
+    return AssumptionCheck(
+        "RIP of a rescaled 𝒜 (this claim's form)",
+        f"δ̃_(2r*+1) = (hi − lo)/(hi + lo) < 1: 𝒜 injective on rank ≤ {order}",
+        ok, "estimate",
+        f"δ̃ ≥ {scaled:.3g} (‖𝒜(Z)‖² between {b.lower:.3g} and {b.upper:.3g} found on unit Z; a lower "
+        f"bound: it can refute, never certify); for reference ε/τ = {eps / tau:.3g} (the standard "
+        "practical form asks ≤ 0.5)")
+
+
+def separation_exponent(setting: Setting) -> float:
+    """e = 1 − log(1 + μλ̂_{r*+1}) / log(1 + μλ̂_{r*}), λ̂ the eigenvalues of 𝒜*(y) = 𝒜*𝒜(Z*)."""
+    pb = setting.problem()
+    r = setting.r_star
+    if r >= setting.d:
+        return 1.0
+    w = np.linalg.eigvalsh(pb.op.adjoint(pb.y))[::-1]
+    if w[r - 1] <= 0:
+        return -np.inf
+    return float(1.0 - np.log1p(setting.step * max(w[r], 0.0)) / np.log1p(setting.step * w[r - 1]))
+
+
+def spectral_separation(setting: Setting) -> AssumptionCheck:
+    e = separation_exponent(setting)
+    return AssumptionCheck(
+        "spectral separation at r* (eq. 11, Lemma C.3)",
+        f"1 − log(1+μλ̂_(r*+1))/log(1+μλ̂_(r*)) ≥ {SPECTRAL_SEPARATION:g}, λ̂ = eig 𝒜*(y)",
+        bool(e >= SPECTRAL_SEPARATION), "exact",
+        f"e = {e:.3g}: the first noise direction of 𝒜*(y) reaches α^e when the r*-th signal "
+        "direction reaches O(1)")
+
+
+def assumptions(setting: Setting):
+    d, r, m = setting.d, setting.r_star, setting.m
+    D = d * (d + 1) // 2
+    checks = [
+        AssumptionCheck("full over-parameterisation", "r̂ = d (≥ r*), as in §6 Fig. 1",
+                        bool(setting.rank == d and d >= r), "exact", f"r̂ = {setting.rank}, d = {d}, r* = {r}"),
+        asm.distinct_eigenvalues(setting),
+    ]
+    if setting.operator == "identity" or m is None:
+        checks.append(AssumptionCheck("fewer measurements than unknowns", "m < D = d(d+1)/2", False,
+                                      "exact", "full observation: m = D"))
+    else:
+        checks += [
+            AssumptionCheck("fewer measurements than unknowns", "m < D = d(d+1)/2", bool(m < D), "exact",
+                            f"m = {m}, D = {D}"),
+            AssumptionCheck("PSD interpolants not unique", "m ≤ δ(T) = dof + (d−r*)(d−r*+1)/4 (phase transition)",
+                            bool(m <= psd_transition(d, r)), "exact", f"m = {m}, δ(T) = {psd_transition(d, r):.1f}"),
+            AssumptionCheck("rank-r* identifiability count", "m ≥ 2r*d − r*(2r*−1) = dim{rank ≤ 2r*}",
+                            bool(m >= low_rank_count(d, r)), "exact", f"m = {m}, count = {low_rank_count(d, r):.0f}"),
+            rip_rescaled(setting),
+            spectral_separation(setting),
+        ]
+    checks += [asm.step_practical(setting), asm.init_regularity(setting), asm.small_init(setting),
+               asm.rip_paper(setting), asm.step_paper(setting)]
+    return tuple(checks)
+
+
+@st.composite
+def _over(draw, *, d, r_star, ratio, alpha_exponent, step_fraction):
+    r = draw(st.integers(*r_star), label="r*")
+    # d range where [M_LOW * count, M_HIGH * delta(T)] is nonempty
+    ds = [dd for dd in range(d[0], d[1] + 1)
+          if np.ceil(M_LOW * low_rank_count(dd, r)) <= np.floor(M_HIGH * psd_transition(dd, r))]
+    dd = draw(st.sampled_from(ds), label="d")
+    m = draw(st.integers(int(np.ceil(M_LOW * low_rank_count(dd, r))),
+                         int(np.floor(M_HIGH * psd_transition(dd, r)))), label="m")
+    q = draw(st.floats(*ratio), label="ratio")
+    lam1 = draw(st.sampled_from([1.0, 4.0, 16.0]), label="lambda_1")
+    eig = tuple(lam1 * q ** i for i in range(r))
+    alpha = 10.0 ** draw(st.floats(*alpha_exponent), label="log10 alpha") * float(np.sqrt(eig[-1]))
+    step = draw(st.floats(*step_fraction), label="step fraction") * asm.STEP_BUDGET / lam1
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    s = Setting(d=dd, eigenvalues=eig, m=m, operator="gaussian", rank=dd, alpha=alpha, step=step,
+                seed=seed)
+    # rare for r* = 1 (about 1 draw in 50): epsilon pushes ||A*(y)|| above the step budget, or
+    # the first noise eigenvalue of A*(y) comes within 1/4 (in log-rate) of the signal's
+    assume(asm.step_practical(s).holds and separation_exponent(s) >= SPECTRAL_SEPARATION)
+    return s
+
+
+def instances(**kwargs):
+    """Settings meeting this claim's required assumptions by construction.
+
+    - r̂ = d; r* = 1 by default (``r_star=(1, 2)`` is accepted, see below); geometric spectrum
+      λ_i = λ₁qⁱ⁻¹ (eigengap exact);
+    - m drawn in [1.5 × (2r*d − r*(2r*−1)), 0.9 × δ(T)], so both counts hold with margin, and
+      m < D follows (δ(T) < D); d is restricted to the values where that range is nonempty;
+    - μ = fraction × 0.1/λ₁ with fraction ≤ 0.5: ‖𝒜*(y)‖ ≤ λ₁ + ε ≤ 2λ₁ at these sizes keeps
+      μ‖𝒜*(y)‖ ≤ 0.1;
+    - α₀ ≤ 10^-2.2 σ_{r*} with ‖Ū‖ = 1, inside the small-initialisation bound.
+
+    ``assume`` drops the rare draw (about 1 in 50 for r* = 1) whose step or spectral separation
+    misses. For r* = 2 at d ≤ 20 the second eigenvalue competes with measurement noise and only
+    about a third of the draws meet the spectral separation, too many rejections for the
+    default; the default instance covers r* = 2. The RIP estimate and Assumption 3.5 hold
+    generically (the meta-test checks them).
+    """
+    opts = dict(d=(12, 20), r_star=(1, 1), ratio=(0.3, 0.6), alpha_exponent=(-3.0, -2.2),
+                step_fraction=(0.3, 0.5))
+    opts.update(kwargs)
+    return _over(**opts)
+
+
+CLAIM = Claim(
+    key="overparameterised",
+    label="Thm 4.1 with s = r*, §6 Fig. 1 (v1: Thm 4.1)",
+    title="With r̂ = d and m < d(d+1)/2, GD from small α recovers Z* (min-norm and large α do not)",
+    default=DEFAULT,
+    assumptions=assumptions,
+    evidence=evidence,
+    check=check,
+    instances=instances,
+)
