@@ -9,6 +9,7 @@ preallocated arrays only at recorded steps.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -24,6 +25,9 @@ from .operators import MODES, SensingOperator, check_measurements, check_operato
 
 #: Default number of recorded points when ``record_every`` is not given.
 DEFAULT_RECORDS = 200
+
+#: The loop checks the losses for divergence at every recorded step and at least this often.
+CHECK_EVERY = 64
 
 
 class DivergenceError(ValueError):
@@ -149,7 +153,13 @@ class NormalMap:
 
     Calling it on ``Z`` of shape ``(K, d, d)`` returns ``M`` of shape ``(K, d, d)`` with
     ``M_k = A*(A(Z_k) - y)`` and the K losses ``1/4 ||A(Z_k) - y||^2``, using one operator
-    application per matrix.
+    application per matrix. :meth:`residual_into` does the same in place (the hot loop of
+    :func:`gradient_descent`).
+
+    The loss is written as ``1/4 (q_k + c)``: in Gram mode ``q_k = (z_k - z_0)^T G (z_k - z_0)``
+    with ``z_0`` a least-squares preimage of ``y`` and ``c`` its unexplained residual (see
+    :meth:`SensingOperator.solution`), so the loss comes from the same product as the gradient;
+    in dense and identity mode ``q_k = ||A(Z_k) - y||^2`` and ``c = 0``.
     """
 
     def __init__(self, op: SensingOperator, y: np.ndarray, mode: str = "auto", dtype=np.float64):
@@ -163,14 +173,16 @@ class NormalMap:
         idx = sym_index(op.d)
         self.flat = idx.flat
         self.full = idx.full
+        self.full_flat = idx.full.ravel()
         self.w = idx.weight.astype(dtype)
         self.winv = (1.0 / idx.weight).astype(dtype)
+        self.c = 0.0
         if mode == "identity":
             self.Zstar = smat(y, op.d).astype(dtype)
         elif mode == "gram":
-            self.G = op.gram(dtype)
-            z0, c = op.solution(y)
+            z0, c = op.solution(y)  # first: it may build the float64 G, which gram(dtype) reuses
             self.z0, self.c = z0.astype(dtype), c
+            self.G = op.gram(dtype)
             self.symv = get_blas_funcs("symv", (self.G,))
         elif mode == "dense":
             self.S = op.S.astype(dtype, copy=False)
@@ -178,27 +190,72 @@ class NormalMap:
             self.scale = dtype.type(1.0 / np.sqrt(op.m))
         else:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self._scratch: dict = {}
+        self._scale, self._outw = None, None
 
     def __call__(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        K, d = Z.shape[0], self.op.d
+        M = np.empty((K, d, d), dtype=self.dtype)
+        q = np.empty(K, dtype=self.dtype)
+        self.residual_into(Z, M, q)
+        return M, 0.25 * (q + self.c)
+
+    def residual_into(self, Z: np.ndarray, M: np.ndarray, q: np.ndarray, scale: float = 1.0) -> None:
+        """In place: ``M_k <- scale * A*(A(Z_k) - y)`` and ``q_k <- 4 f(Z_k) - c``.
+
+        ``Z`` is a stack ``(K, d, d)`` of symmetric matrices; ``M`` a C-contiguous ``(K, d, d)``
+        array and ``q`` a ``(K,)`` array of the working dtype. One operator application per
+        matrix and no allocation: the work arrays are kept per K. (Array methods and ufuncs
+        with ``out=`` rather than numpy's Python-level wrappers: at small d the per-call
+        overhead is the whole cost of a step.)
+        """
         K = Z.shape[0]
-        counts = self.op.counts
-        if self.mode == "identity":
-            M = Z - self.Zstar
-            return M, 0.25 * np.einsum("kij,kij->k", M, M)
-        z = Z.reshape(K, -1)[:, self.flat] * self.w
+        if self.mode == "identity":  # A*A = I: O(d^2) per matrix, no operator at all
+            np.subtract(Z, self.Zstar, out=M)
+            Mf = M.reshape(K, -1)
+            np.vecdot(Mf, Mf, out=q)
+            if scale != 1.0:
+                np.multiply(M, scale, out=M)
+            return
+        e, g, r = self._work(K)
+        # z = svec(Z): gather the upper triangle and weight the off-diagonal entries by sqrt 2
+        Z.reshape(K, -1).take(self.flat, axis=1, out=e, mode="clip")
+        np.multiply(e, self.w, out=e)
         if self.mode == "gram":
-            counts["gram"] += K
-            e = z - self.z0
-            # G = G^T, so e @ G is the stacked G e_k; symv reads half of G for one vector.
-            g = self.symv(1.0, self.G, e[0])[None] if K == 1 else e @ self.G
-            L = 0.25 * (np.einsum("kj,kj->k", e, g) + self.c)
+            self.op.counts["gram"] += K
+            np.subtract(e, self.z0, out=e)
+            # G = G^T, so e @ G is the stacked G e_k; symv reads half of G for one vector
+            if K == 1:
+                self.symv(1.0, self.G, e[0], y=g[0], overwrite_y=1)
+            else:
+                np.matmul(e, self.G, out=g)
+            np.vecdot(e, g, out=q)
         else:
-            counts["forward"] += K
-            counts["adjoint"] += K
-            r = (z @ self.S.T) * self.scale - self.y
-            g = (r @ self.S) * self.scale
-            L = 0.25 * np.einsum("kj,kj->k", r, r)
-        return (g * self.winv)[:, self.full], L
+            self.op.counts["forward"] += K
+            self.op.counts["adjoint"] += K
+            np.matmul(e, self.S.T, out=r)
+            np.multiply(r, self.scale, out=r)
+            np.subtract(r, self.y, out=r)
+            np.vecdot(r, r, out=q)
+            np.matmul(r, self.S, out=g)  # the adjoint's m^{-1/2} is in _outw
+        if scale != self._scale:
+            self._set_out_weights(scale)
+        np.multiply(g, self._outw, out=g)
+        # M = smat(g): every entry (j, k) of M reads its svec position
+        g.take(self.full_flat, axis=1, out=M.reshape(K, -1), mode="clip")
+
+    def _set_out_weights(self, scale: float) -> None:
+        """``scale / w`` (times ``m^{-1/2}`` in dense mode, the adjoint's factor)."""
+        factor = scale if self.mode == "gram" else scale * float(self.scale)
+        self._scale, self._outw = scale, (self.winv * self.dtype.type(factor)).astype(self.dtype)
+
+    def _work(self, K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        if K not in self._scratch:
+            D = self.op.D
+            r = np.zeros((K, self.op.m), dtype=self.dtype) if self.mode == "dense" else None
+            self._scratch[K] = (np.zeros((K, D), dtype=self.dtype),
+                                np.zeros((K, D), dtype=self.dtype), r)
+        return self._scratch[K]
 
     def apply(self, P: np.ndarray) -> np.ndarray:
         """``A*A(P_k)`` for a stack of symmetric ``P`` of shape ``(K, d, d)`` (no ``y`` term)."""
@@ -214,6 +271,35 @@ class NormalMap:
             self.op.counts["adjoint"] += K
             g = ((p @ self.S.T) @ self.S) * (self.scale * self.scale)
         return (g * self.winv)[:, self.full]
+
+
+class GradientStep:
+    """The state of the hot loop: ``U`` of shape ``(K, d, r)`` and the buffers of one GD step.
+
+    :meth:`evaluate` forms ``Z = U U^T`` and ``M = mu A*(A(Z) - y)`` (one operator application
+    per trajectory, the loss's quadratic form on the side); :meth:`update` then does
+    ``U <- U - M U = U - mu grad f(U)`` in place. :func:`gradient_descent` is a loop over these
+    two calls plus recording; the benchmarks time them directly.
+    """
+
+    def __init__(self, normal: NormalMap, U: np.ndarray, mu: float):
+        K, d, r = U.shape
+        self.normal, self.U, self.mu = normal, U, mu
+        self.Z = np.empty((K, d, d), dtype=U.dtype)
+        self.M = np.empty((K, d, d), dtype=U.dtype)
+        self.MU = np.empty_like(U)
+        self._Ut = U.transpose(0, 2, 1)
+
+    def evaluate(self, quad: np.ndarray) -> None:
+        """``Z <- U U^T``, ``M <- mu A*(A(Z) - y)`` and ``quad <- 4 f(U) - c`` (shape (K,))."""
+        np.matmul(self.U, self._Ut, out=self.Z)
+        self.normal.residual_into(self.Z, self.M, quad, scale=self.mu)
+
+    def update(self) -> None:
+        """``U <- U - M U``, the gradient step with the ``M`` of the last :meth:`evaluate`."""
+        U, MU = self.U, self.MU
+        np.matmul(self.M, U, out=MU)
+        U -= MU
 
 
 def _references(references, d) -> tuple[tuple, np.ndarray]:
@@ -302,52 +388,69 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
         n_eigenvalues, "n_eigenvalues", minimum=0, maximum=min(d, r))
     names, R = _references(references, d)
     snap_steps = {nonneg_int(s, "snapshots[i]", maximum=T) for s in snapshots}
+    if mode == "auto":
+        mode = op.default_mode(dtype, batch=K)
     normal = NormalMap(op, y, mode, dtype)
+    state = GradientStep(normal, U, mu)
+    Z = state.Z
 
     rec = np.unique(np.append(np.arange(0, T + 1, k), T))
-    loss = np.empty((K, T + 1))
+    # Steps where the loop stops to look: recorded steps, snapshots, and every CHECK_EVERY
+    # steps a divergence check over the losses since the last stop.
+    stops = _merged(map(int, rec), sorted(snap_steps), range(0, T + 1, CHECK_EVERY))
+    next_stop = next(stops)
+    quad = np.empty((T + 1, K), dtype=dtype)  # loss[:, t] = (quad[t] + c) / 4, filled in place
     eig = np.empty((K, rec.size, q))
     dist = np.empty((K, rec.size, len(names)))
     snaps: dict = {}
-    Z = np.empty((K, d, d), dtype=dtype)
-    MU = np.empty_like(U)
-    mu_t = dtype.type(mu)
-    threshold = None
+    qmax, checked = None, 0  # divergence threshold on quad (set at t = 0); steps already checked
     i_rec = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T + 1):
-            np.matmul(U, U.transpose(0, 2, 1), out=Z)
-            M, L = normal(Z)
-            loss[:, t] = L
-            if threshold is None:
-                threshold = factor * max(float(np.max(L)), 0.25 * float(y @ y))
-            if not np.all(L <= threshold):
-                _diverged(op, y, U0, mu, t, L, loss[:, 0])
-            if t == rec[i_rec]:
-                if q:
-                    sv = np.linalg.svd(U, compute_uv=False)
-                    eig[:, i_rec] = (sv[:, :q].astype(np.float64)) ** 2
-                if names:
-                    diff = Z.astype(np.float64)[:, None] - R[None]
-                    dist[:, i_rec] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
-                i_rec += 1
-            if t in snap_steps:
-                snaps[t] = U.copy() if batched else U[0].copy()
-            if t == T:
-                break
-            np.matmul(M, U, out=MU)
-            MU *= mu_t
-            U -= MU
+            state.evaluate(quad[t])
+            if t == next_stop:
+                if qmax is None:
+                    L0 = float(np.max(0.25 * (quad[0].astype(np.float64) + normal.c)))
+                    qmax = 4.0 * factor * max(L0, 0.25 * float(y @ y)) - normal.c
+                block = quad[checked:t + 1]
+                if not block.max() <= qmax:  # a NaN fails this test too
+                    i, j = np.argwhere(~(block <= qmax))[0]
+                    _diverged(op, y, U0, mu, checked + int(i), 0.25 * (float(block[i, j]) + normal.c), L0)
+                checked = t + 1
+                if t == rec[i_rec]:
+                    if q:
+                        # in float64 even for a float32 run: the record should not add float32 error
+                        sv = np.linalg.svd(U.astype(np.float64, copy=False), compute_uv=False)
+                        eig[:, i_rec] = (sv[:, :q].astype(np.float64)) ** 2
+                    if names:
+                        diff = Z.astype(np.float64)[:, None] - R[None]
+                        dist[:, i_rec] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
+                    i_rec += 1
+                if t in snap_steps:
+                    snaps[t] = U.copy() if batched else U[0].copy()
+                if t == T:
+                    break
+                next_stop = next(stops)
+            state.update()
+    loss = 0.25 * (quad.T.astype(np.float64) + normal.c)
     if not batched:
         U, loss, eig, dist = U[0], loss[0], eig[0], dist[0]
     return Trajectory(U, loss, rec, eig, dist, names, snaps, mu, T, normal.mode, dtype.name)
 
 
+def _merged(*sorted_steps):
+    """The union of sorted iterables of steps, in order, generated lazily (no T-sized set)."""
+    last = None
+    for t in heapq.merge(*sorted_steps):
+        if t != last:
+            yield t
+            last = t
+
+
 def _diverged(op, y, U0, mu, t, L, L0):
-    bad = int(np.argmax(~(L <= np.max(L0))) if L.size > 1 else 0)
     safe = safe_step_size(op, y, U0)
     raise DivergenceError(
-        f"gradient descent diverged at step {t}: loss {float(L.flat[bad]):.3g} "
-        f"(initial {float(np.max(L0)):.3g}) with step={mu:g}; step must be small enough for GD to "
+        f"gradient descent diverged at step {t}: loss {L:.3g} "
+        f"(initial {L0:.3g}) with step={mu:g}; step must be small enough for GD to "
         f"be stable here, e.g. step <= {safe:.3g} (from ||A*A|| and ||A*(y)||, see "
         "sensing.safe_step_size)", t, safe)

@@ -139,16 +139,29 @@ class SensingOperator:
         """Memory of the Gram matrix ``G = S^T S / m`` in ``dtype`` (``D^2`` entries)."""
         return self.D * self.D * np.dtype(dtype).itemsize
 
-    def default_mode(self, dtype=np.float64) -> str:
+    def default_mode(self, dtype=np.float64, batch: int | None = None) -> str:
         """The mode ``gradient_descent(mode="auto")`` picks for this operator.
 
-        ``"identity"`` for full observation; ``"gram"`` when ``m > D/2`` (one ``D x D`` product
-        is then cheaper than the forward plus adjoint, ``2 m D`` multiply-adds) and ``G`` fits
-        under :attr:`gram_memory_limit`; ``"dense"`` otherwise.
+        ``"identity"`` for full observation. Otherwise ``"gram"`` when one product with
+        ``G = S^T S / m`` costs less than the forward plus adjoint, and ``G`` (``D^2`` floats)
+        fits under :attr:`gram_memory_limit`; ``"dense"`` otherwise. What "costs less" means
+        depends on the batch size K:
+
+        - a batch (``batch > 1``, or ``None`` when unknown) is compute-bound: ``D^2``
+          multiply-adds per trajectory in one GEMM against ``2 m D`` for the dense pair, so
+          Gram mode from ``m > D/2``;
+        - a single trajectory (``batch == 1``) is memory-bound: BLAS ``symv`` reads the ``D^2/2``
+          entries of one triangle of G against the ``2 m D`` entries the dense pair reads, which
+          puts the break-even at ``m = D/4``; ``symv`` streams at a lower bandwidth than ``gemv``,
+          and the measured crossover is nearer ``0.3 D``, so Gram mode from ``m > D/3``.
+
+        The measured crossovers are in ``docs/readme/benchmarks.md``. Gram mode costs ``D^2``
+        floats for G (more than S itself when ``m < D``); dense mode nothing beyond S.
         """
         if self.S is None:
             return "identity"
-        if 2 * self.m > self.D and self.gram_bytes(dtype) <= self.gram_memory_limit:
+        ratio = 3 if batch == 1 else 2
+        if ratio * self.m > self.D and self.gram_bytes(dtype) <= self.gram_memory_limit:
             return "gram"
         return "dense"
 
@@ -167,12 +180,17 @@ class SensingOperator:
                     f"the Gram matrix for d={self.d} needs {need / 2**20:.0f} MiB, above "
                     f"gram_memory_limit={self.gram_memory_limit / 2**20:.0f} MiB; use mode='dense' "
                     "or raise gram_memory_limit (or SENSING_GRAM_MAX_BYTES)")
-            if np.float64 in self._gram:
-                G = self._gram[np.dtype(np.float64)].astype(dtype)
+            f64 = np.dtype(np.float64)
+            if f64 in self._gram:
+                G = self._gram[f64].astype(dtype)
             else:
+                # peak memory 2 D^2 floats while the division runs, then D^2
                 G = (self.S.T @ self.S) / self.m
-                G = 0.5 * (G + G.T)
-                G = np.asfortranarray(G.astype(dtype, copy=False))
+                if not np.array_equal(G, G.T):  # numpy forms S^T S with syrk: exactly symmetric
+                    G = 0.5 * (G + G.T)
+                # G is symmetric, so G.T is the same matrix in Fortran order: what BLAS symv/gemm
+                # read without a copy
+                G = G.T.astype(dtype, copy=False)
             G.setflags(write=False)
             self._gram[dtype] = G
         return self._gram[dtype]
@@ -183,19 +201,64 @@ class SensingOperator:
         Gradient descent in Gram mode writes the loss as
         ``1/4 ((z - z0)^T G (z - z0) + c)``, which avoids the catastrophic cancellation of the
         expanded form ``z^T G z - 2 z^T b + ||y||^2`` near the solution. Cached per ``y``.
+
+        The identity ``||A z - y||^2 = (z - z0)^T G (z - z0) + 2 (z - z0)^T (G z0 - b) + c`` with
+        ``b = A*(y)`` is exact for any ``z0``; the formula drops the middle term, so what matters
+        is a normal-equation residual ``G z0 - b`` at round-off. A Cholesky solve delivers that
+        (it is backward stable) at a fraction of the time and memory of a QR least-squares solve
+        of the ``m x D`` system: with ``m >= D`` it solves ``G z0 = b`` (G is already needed by
+        Gram mode); with ``m < D`` it takes the minimum-norm solution ``z0 = S^T (S S^T)^{-1} y
+        sqrt(m)`` through the ``m x m`` matrix ``S S^T / m``. When that matrix is not positive
+        definite or is ill-conditioned (reciprocal condition number below eps, where
+        ``scipy.linalg.solve`` would warn), or too large for :attr:`gram_memory_limit`, it falls
+        back to ``scipy.linalg.lstsq``.
         """
         key = y.tobytes()
         if key not in self._solutions:
             if self.S is None:
                 z0, c = np.array(y, dtype=np.float64), 0.0
             else:
-                z0 = scipy.linalg.lstsq(self.S / self._sqrt_m, y, lapack_driver="gelsy")[0]
+                z0 = self._least_squares(y)
                 c = float(np.sum((self.S @ z0 / self._sqrt_m - y) ** 2))
             z0.setflags(write=False)
             if len(self._solutions) >= 8:
                 self._solutions.pop(next(iter(self._solutions)))
             self._solutions[key] = (z0, c)
         return self._solutions[key]
+
+    def _least_squares(self, y: np.ndarray) -> np.ndarray:
+        if min(self.m, self.D) ** 2 * 8 <= self.gram_memory_limit:
+            if self.m >= self.D:  # G z0 = A*(y); the factor is the only D x D copy
+                x = _cholesky_solve(self.gram(), (y @ self.S) / self._sqrt_m, overwrite=False)
+                if x is not None:
+                    return x
+            else:  # z0 = S^T x / sqrt(m) with (S S^T / m) x = y
+                x = _cholesky_solve((self.S @ self.S.T) / self.m, y, overwrite=True)
+                if x is not None:
+                    return (x @ self.S) / self._sqrt_m
+        return scipy.linalg.lstsq(self.S / self._sqrt_m, y, lapack_driver="gelsy")[0]
+
+
+def _cholesky_solve(P: np.ndarray, b: np.ndarray, *, overwrite: bool) -> np.ndarray | None:
+    """Solve ``P x = b`` for symmetric ``P`` by Cholesky, or ``None`` when ``P`` is not safely PD.
+
+    Plain LAPACK (``potrf``/``pocon``/``potrs``) so that the only large allocation is the
+    factor (none when ``overwrite``); "not safely PD" means the factorisation fails or the
+    reciprocal condition number is below eps (where scipy.linalg.solve would warn).
+    """
+    potrf, pocon, potrs, lange = scipy.linalg.lapack.get_lapack_funcs(
+        ("potrf", "pocon", "potrs", "lange"), (P,))
+    if not P.flags.f_contiguous:
+        P = P.T  # P is symmetric, so its transpose is the same matrix in the Fortran order LAPACK reads
+    anorm = lange("1", P)
+    factor, info = potrf(P, lower=0, clean=0, overwrite_a=int(overwrite))
+    if info != 0:
+        return None
+    rcond, info = pocon(factor, anorm)
+    if info != 0 or not rcond >= np.finfo(P.dtype).eps:
+        return None
+    x, info = potrs(factor, b, lower=0)
+    return x if info == 0 else None
 
 
 # ---------------------------------------------------------------- factories
