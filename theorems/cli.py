@@ -61,21 +61,40 @@ def _list() -> int:
     return EXIT_OK
 
 
+def _assumption_summary(v) -> str:
+    req = [a for a in v.assumptions if a.role == "required"]
+    paper = [a for a in v.assumptions if a.role == "paper"]
+    hows = sorted({a.how for a in req}, key=lambda h: ("exact", "certified bound", "estimate", "by construction").index(h))
+    text = f"{sum(a.holds for a in req)}/{len(req)} met ({', '.join(hows)})"
+    if paper:
+        text += f"; paper constants {sum(a.holds for a in paper)}/{len(paper)} met"
+    return text
+
+
+def _measurement_summary(v) -> str:
+    bad = v.failures()
+    text = f"{len(v.measurements) - len(bad)}/{len(v.measurements)} as predicted"
+    if bad:
+        m = bad[0]
+        text += f"; first miss: {m.quantity}: {m.measured_text()} vs {m.predicted}"
+    return text
+
+
 def _table(verdicts) -> str:
+    """One row per claim: key, paper label, assumptions (how checked), measured vs predicted, verdict."""
     rows = [("claim", "paper label", "assumptions (how checked)", "measured vs predicted", "verdict")]
-    for v in verdicts:
-        asm = "; ".join(f"{a.name}: {'ok' if a.holds else ('NOT MET' if a.role == 'required' else 'not met (paper constant)')} ({a.how})"
-                        for a in v.assumptions)
-        meas = "; ".join(f"{m.quantity}: {m.measured_text()} vs {m.predicted}{'' if m.holds else ' ✗'}"
-                         for m in v.measurements)
-        rows.append((v.claim, v.label, asm, meas, v.status))
-    out = []
-    for r in rows:
-        out.append(f"== {r[4]:<12} {r[0]} [{r[1]}]" if r is not rows[0] else "")
-        if r is not rows[0]:
-            out.append(f"   assumptions: {r[2]}")
-            out.append(f"   measured vs predicted: {r[3]}")
-    return "\n".join(x for x in out if x)
+    rows += [(v_key, v.label, _assumption_summary(v), _measurement_summary(v), v.status)
+             for v_key, v in verdicts]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths[3] = min(widths[3], 60)
+    lines = []
+    for j, r in enumerate(rows):
+        cells = [r[i].ljust(widths[i]) if i < 3 else (r[i][: widths[i] - 1] + "…" if len(r[i]) > widths[i] else r[i].ljust(widths[i]))
+                 for i in range(4)]
+        lines.append("  ".join(cells + [r[4]]))
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths + [7]))
+    return "\n".join(lines)
 
 
 def _verify(args) -> int:
@@ -109,7 +128,7 @@ def _verify(args) -> int:
         if not args.quiet:
             print(f"[{i}/{len(chosen)}] {claim.key}: {verdict.status} ({time.perf_counter() - t0:.1f} s)",
                   file=sys.stderr, flush=True)
-    print(_table(verdicts))
+    print(_table(list(zip([c.key for c in chosen], verdicts))))
     print()
     for v in verdicts:
         print(v.report())
