@@ -23,7 +23,7 @@ from . import tolerances
 from ._validation import nonneg_int
 from .descent import NormalMap, operator_norm
 from .linalg import smat, top_eigh
-from .objective import check_factor
+from .objective import check_factor, loss
 from .operators import SensingOperator, check_measurements, check_operator
 
 
@@ -118,6 +118,14 @@ def sensing_minimizer(op: SensingOperator, y, s: int, *, init=None,
     U = spectral_init(op, y, s) if init is None else check_factor(op, init, "init").copy()
     if U.shape[1] != s:
         raise ValueError(f"init must have s = {s} columns, got shape {U.shape}")
+    try:
+        start = loss(op, y, U)
+        scale = loss(op, y, np.zeros_like(U))
+    except ValueError as exc:
+        raise ValueError(f"init (or y) is too large for float64 arithmetic: {exc}") from None
+    if start > 1e100 * max(scale, 1e-300):
+        raise ValueError(f"init is far outside the scale of the problem: f_s(init) = {start:.3g} "
+                         f"against f_s(0) = {scale:.3g}; start near the spectral initialisation")
     f = _RankS(op, y, s)
     d = op.d
 

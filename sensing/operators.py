@@ -27,6 +27,10 @@ DEFAULT_GRAM_MEMORY_LIMIT = int(os.environ.get("SENSING_GRAM_MAX_BYTES", 2 * 102
 
 MODES = ("auto", "gram", "dense")
 
+#: Largest |y_i| accepted. f(U) squares residuals of size ~||U||^2, and its gradient multiplies
+#: by U again: entries beyond ~1e100 leave no float64 headroom (max ~1.8e308) for either.
+MAX_DATA_SCALE = 1e100
+
 
 class SensingOperator:
     """A measurement operator ``A : S^d -> R^m`` with forward, adjoint and normal map.
@@ -333,5 +337,12 @@ def check_operator(op) -> SensingOperator:
 
 
 def check_measurements(op: SensingOperator, y) -> np.ndarray:
-    """Validate ``y`` against ``op``: finite, shape ``(op.m,)``."""
-    return op._check_w(y, "y")
+    """Validate ``y`` against ``op``: finite, shape ``(op.m,)``, entries at most ``MAX_DATA_SCALE``."""
+    y = op._check_w(y, "y")
+    scale = float(np.max(np.abs(y)))
+    if scale > MAX_DATA_SCALE:
+        raise ValueError(
+            f"y has entries up to {scale:.3g}, above {MAX_DATA_SCALE:.0e}: the loss is quartic in U, so "
+            "float64 overflows; rescale (the dynamics are equivariant: y -> c y, U -> sqrt(c) U, "
+            "step -> step / c)")
+    return y

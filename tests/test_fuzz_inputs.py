@@ -84,6 +84,10 @@ def _finite(result):
 def _check(call, value, name):
     try:
         result = call(value)
+    except sensing.DivergenceError as exc:
+        # documented outcome for absurd but finite data: GD blows up, the error names a safe step
+        assert "step" in str(exc) and exc.safe_step > 0, str(exc)
+        return
     except (ValueError, TypeError, MemoryError) as exc:
         assert name in str(exc), f"{type(exc).__name__} does not name {name!r}: {exc}"
         return
