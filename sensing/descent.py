@@ -1,11 +1,13 @@
 """Gradient descent ``U_{t+1} = U_t - mu grad f(U_t)`` (eq. 3) with a cheap trajectory record.
 
-The hot loop does one operator application per step and nothing else that scales with the
-operator: in ``"gram"`` mode one product with ``G = S^T S / m`` (a BLAS ``symv`` for a single
-trajectory, one GEMM for a batch of K), in ``"dense"`` mode one forward and one adjoint, and in
-``"identity"`` mode (full observation) no operator at all (O(d^2 r) per step). The loss of every
-step falls out of the same product. Eigenvalues, distances and snapshots are written into
-preallocated arrays only at recorded steps.
+The hot loop (:class:`GradientStep`) does one operator application per step and nothing else
+that scales with the operator: in ``"gram"`` mode one product with ``G = S^T S / m`` (a BLAS
+``symv`` reading one triangle of G for a single trajectory, one GEMM for a batch of K), in
+``"dense"`` mode one forward and one adjoint, and in ``"identity"`` mode (full observation) no
+operator at all (O(d^2 r) per step). The loss of every step falls out of the same product. All
+buffers are allocated once per run; the loop stops only at recorded steps, snapshots and every
+:data:`CHECK_EVERY` steps to check for divergence, and writes eigenvalues, distances and
+snapshots into preallocated arrays there. ``docs/readme/benchmarks.md`` has the measured costs.
 """
 from __future__ import annotations
 
@@ -352,8 +354,13 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
     mode : {"auto", "gram", "dense"}
         Operator folding (:meth:`SensingOperator.default_mode` explains ``"auto"``).
     dtype : {numpy.float64, numpy.float32}
-        Working precision of the loop. float32 halves memory traffic but its round-off
-        (~1e-7 relative) swamps the alpha^3 terms of the spectral phase once alpha < ~1e-3.
+        Working precision of the loop (records are always float64). float32 halves the memory
+        traffic (steps 1.4-1.8x faster at d = 50, m = 2000). Measured on the paper's instance
+        (``tests/benchmarks/test_float32_accuracy.py``): learning times and min_t E_1 are
+        unchanged down to alpha = 1e-7, but its round-off (~3e-7 relative per run) swamps the
+        O(alpha^2) deviation of the spectral phase from the linearised dynamics once
+        alpha <~ 1e-4, not-yet-learned eigenvalues of U U^T carry relative errors up to ~1e-4,
+        and the loss floors near 5e-11 (1e-14 of its initial value) where float64 goes on.
     divergence_factor : float
         The run is declared divergent when a loss exceeds ``divergence_factor`` times
         ``max(f(U_0), ||y||^2 / 4)`` or is not finite.

@@ -155,16 +155,14 @@ def run_tolerance(d: int, m: int, steps: int) -> float:
 LEDGER: dict[str, dict] = {}
 
 
-def record(benchmark, name: str, *, per: float = 1.0, group: str | None = None, **info) -> dict | None:
+def record(benchmark, name: str, *, per: float = 1.0, **info) -> dict | None:
     """Store a finished benchmark's statistics (seconds per call) in LEDGER and its extra_info.
 
     ``per`` is the number of units (steps, trajectory-steps) one call does; ``info`` may hold
     ``flops`` and ``bytes`` per call, which become GFLOP/s and GB/s at the minimum time.
     """
-    if group:
-        benchmark.group = group
     stats = getattr(benchmark.stats, "stats", None)
-    entry = dict(per=per, threads=THREADS, **info)
+    entry = dict(per=per, threads=THREADS, ledger_key=name, **info)
     if stats is not None:
         entry.update(min=stats.min, median=stats.median, rounds=stats.rounds)
         if "flops" in info:

@@ -127,7 +127,7 @@ def summary_lines() -> list[str]:
     return out
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)  # before pytest-benchmark's tables, which raise on a regression
 def pytest_terminal_summary(terminalreporter):
     if not H.LEDGER:
         return

@@ -22,11 +22,12 @@ DIMS = sorted({d for d, _, _ in H.INSTANCES})
 # ---------------------------------------------------------------- the machine
 def test_machine_dgemm(benchmark):
     # this machine's dense matrix-multiply throughput: a large square A @ B
+    benchmark.group = "machine"
     n = 2000
     rng = np.random.default_rng(0)
     A, B = rng.standard_normal((n, n)), rng.standard_normal((n, n))
     C = benchmark.pedantic(np.matmul, args=(A, B), rounds=15, warmup_rounds=1)  # the peak: many rounds
-    H.record(benchmark, "machine/dgemm", flops=2.0 * n ** 3, group="machine")
+    H.record(benchmark, "machine/dgemm", flops=2.0 * n ** 3)
     assert np.allclose(C[:3, :3], A[:3] @ B[:, :3])
 
 
@@ -34,6 +35,7 @@ def test_machine_dgemm(benchmark):
 @pytest.mark.parametrize("kind", ["symv", "gemv"])
 def test_machine_matvec(benchmark, d, kind):
     # a bare D x D matrix-vector product on the instance's own G: the single Gram step's ceiling
+    benchmark.group = "machine"
     m = max(m for dd, m, _ in H.INSTANCES if dd == d)
     G = H.problem(d, m).op.gram()
     D = G.shape[0]
@@ -45,7 +47,7 @@ def test_machine_matvec(benchmark, d, kind):
     else:
         benchmark(np.matmul, G, x, out=out)
         nbytes = 8.0 * D * D
-    H.record(benchmark, f"machine/{kind}/D{D}", flops=2.0 * D * D, bytes=nbytes, group="machine")
+    H.record(benchmark, f"machine/{kind}/D{D}", flops=2.0 * D * D, bytes=nbytes)
     np.testing.assert_allclose(out, G @ x, rtol=1e-12, atol=1e-12 * np.abs(G).sum(1).max() * np.abs(x).max())
 
 
@@ -53,45 +55,49 @@ def test_machine_matvec(benchmark, d, kind):
 @pytest.mark.parametrize("d", DIMS)
 def test_machine_gemm_batch_shape(benchmark, d, K):
     # a bare (K x D) @ (D x D) GEMM: the batched Gram step's ceiling at this shape
+    benchmark.group = "machine"
     m = max(m for dd, m, _ in H.INSTANCES if dd == d)
     G = H.problem(d, m).op.gram()
     D = G.shape[0]
     E, out = np.random.default_rng(0).standard_normal((K, D)), np.empty((K, D))
     benchmark(np.matmul, E, G, out=out)
-    H.record(benchmark, f"machine/gemm/D{D}/K{K}", flops=2.0 * K * D * D, group="machine")
+    H.record(benchmark, f"machine/gemm/D{D}/K{K}", flops=2.0 * K * D * D)
     np.testing.assert_allclose(out[0], G @ E[0], rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("mbytes", [13, 100])
 def test_machine_read_bandwidth(benchmark, mbytes):
     # streaming read of a G-sized (13 MB at d = 50) and an einsum-tensor-sized (100 MB) array
+    benchmark.group = "machine"
     x = np.ones(mbytes * 2 ** 20 // 8)
     s = benchmark(np.add.reduce, x)
-    H.record(benchmark, f"machine/read/{mbytes}MB", bytes=float(x.nbytes), group="machine")
+    H.record(benchmark, f"machine/read/{mbytes}MB", bytes=float(x.nbytes))
     assert s == x.size
 
 
 # ------------------------------------------------------------- the reference
 @pytest.mark.parametrize("inst", INSTANCES)
 def test_einsum_step(benchmark, inst):
+    benchmark.group = f"step {H.inst_id(inst)}"
     d, m, r = inst
     pb, A, U0 = H.problem(d, m), H.tensor(d, m), H.initial(d, r)
     U1, L0 = benchmark(H.einsum_step, A, pb.y, U0, H.STEP)
     flops, nbytes = H.einsum_cost(d, m, r)
-    H.record(benchmark, f"einsum/step/{H.inst_id(inst)}", flops=flops, bytes=nbytes, group=f"step {H.inst_id(inst)}")
+    H.record(benchmark, f"einsum/step/{H.inst_id(inst)}", flops=flops, bytes=nbytes)
     U_ref, losses = plain_gradient_descent(A, pb.y, U0, H.STEP, 1)  # literally the reference's step
     assert np.array_equal(U1, U_ref) and L0 == losses[0]
 
 
 @pytest.mark.parametrize("inst", INSTANCES)
 def test_einsum_run(benchmark, inst):
+    benchmark.group = f"run {H.inst_id(inst)}"
     d, m, r = inst
     pb, A, U0 = H.problem(d, m), H.tensor(d, m), H.initial(d, r)
     U, loss = benchmark.pedantic(plain_gradient_descent, args=(A, pb.y, U0, H.STEP, H.RUN_STEPS),
                                  rounds=3, iterations=1)
     flops, nbytes = H.einsum_cost(d, m, r)
     H.record(benchmark, f"einsum/run/{H.inst_id(inst)}", per=H.RUN_STEPS, flops=flops * H.RUN_STEPS,
-             bytes=nbytes * H.RUN_STEPS, group=f"run {H.inst_id(inst)}")
+             bytes=nbytes * H.RUN_STEPS)
     H.LEDGER[f"einsum/run/{H.inst_id(inst)}"]["result"] = (U, loss)
     assert np.all(np.isfinite(loss))
 
@@ -100,6 +106,7 @@ def test_einsum_run(benchmark, inst):
 @pytest.mark.parametrize("inst", INSTANCES)
 def test_einsum_batch(benchmark, inst, K):
     # the same work as a K-trajectory batch: K reference steps, one trajectory at a time
+    benchmark.group = f"batch {H.inst_id(inst)} K={K}"
     d, m, r = inst
     pb, A, U0 = H.problem(d, m), H.tensor(d, m), H.initial(d, r, K)
 
@@ -108,8 +115,7 @@ def test_einsum_batch(benchmark, inst, K):
 
     out = benchmark.pedantic(k_steps, rounds=3, iterations=1)
     flops, nbytes = H.einsum_cost(d, m, r)
-    H.record(benchmark, f"einsum/batch/{H.inst_id(inst)}/K{K}", per=K, flops=K * flops, bytes=K * nbytes,
-             group=f"batch {H.inst_id(inst)} K={K}")
+    H.record(benchmark, f"einsum/batch/{H.inst_id(inst)}/K{K}", per=K, flops=K * flops, bytes=K * nbytes)
     assert len(out) == K
 
 
@@ -132,6 +138,7 @@ def _check_one_step(d, m, U0, state):
 @pytest.mark.parametrize("inst", INSTANCES)
 def test_step(benchmark, inst):
     # one GD step of one trajectory: exactly the body of gradient_descent's loop
+    benchmark.group = f"step {H.inst_id(inst)}"
     d, m, r = inst
     H.warm(d, m)
     state, q = H.fast_state(d, m, H.initial(d, r))
@@ -144,7 +151,7 @@ def test_step(benchmark, inst):
     mode = state.normal.mode
     flops, nbytes = H.step_cost(d, m, r, 1, mode)
     name = H.inst_id(inst)
-    e = H.record(benchmark, f"fast/step/{name}", flops=flops, bytes=nbytes, mode=mode, group=f"step {name}")
+    e = H.record(benchmark, f"fast/step/{name}", flops=flops, bytes=nbytes, mode=mode)
     if e:
         benchmark.extra_info["speedup_vs_einsum"] = H.ratio(f"einsum/step/{name}", f"fast/step/{name}")
         D = d * (d + 1) // 2
@@ -156,6 +163,7 @@ def test_step(benchmark, inst):
 @pytest.mark.parametrize("inst", INSTANCES)
 def test_run(benchmark, inst):
     # a 1000-step run through the public API, with its default recording (about 200 records)
+    benchmark.group = f"run {H.inst_id(inst)}"
     d, m, r = inst
     H.warm(d, m)
     pb, U0 = H.problem(d, m), H.initial(d, r)
@@ -164,7 +172,7 @@ def test_run(benchmark, inst):
     name = H.inst_id(inst)
     flops, nbytes = H.step_cost(d, m, r, 1, tr.mode)
     e = H.record(benchmark, f"fast/run/{name}", per=H.RUN_STEPS, flops=flops * H.RUN_STEPS,
-                 bytes=nbytes * H.RUN_STEPS, mode=tr.mode, group=f"run {name}")
+                 bytes=nbytes * H.RUN_STEPS, mode=tr.mode)
     if e:
         benchmark.extra_info["speedup_vs_einsum"] = H.ratio(f"einsum/run/{name}", f"fast/run/{name}")
     ref = H.LEDGER.get(f"einsum/run/{name}", {}).get("result")
@@ -174,6 +182,8 @@ def test_run(benchmark, inst):
     err = np.max(np.abs(tr.U @ tr.U.T - U_ref @ U_ref.T))
     tol = H.run_tolerance(d, m, H.RUN_STEPS)
     assert err <= tol, f"after {H.RUN_STEPS} steps max |UU^T - UU^T(einsum)| = {err:.3g} > {tol:.3g}"
+    # rtol: 1e-12 (~4500 eps) per step, the allowance tests/test_descent.py gives the same
+    # comparison; atol: the loss's own round-off floor
     np.testing.assert_allclose(tr.loss, loss_ref, rtol=H.RUN_STEPS * 1e-12, atol=H.loss_floor(d, m))
 
 
@@ -181,6 +191,7 @@ def test_run(benchmark, inst):
 @pytest.mark.parametrize("inst", INSTANCES)
 def test_batch_step(benchmark, inst, K):
     # one GD step of K trajectories (different alpha and U-bar, same operator): one GEMM
+    benchmark.group = f"batch {H.inst_id(inst)} K={K}" if K > 1 else f"step {H.inst_id(inst)}"
     d, m, r = inst
     H.warm(d, m)
     U0 = H.initial(d, r, K)
@@ -194,8 +205,7 @@ def test_batch_step(benchmark, inst, K):
     mode = state.normal.mode
     flops, nbytes = H.step_cost(d, m, r, K, mode)
     name = H.inst_id(inst)
-    e = H.record(benchmark, f"fast/batch/{name}/K{K}", per=K, flops=flops, bytes=nbytes, mode=mode,
-                 group=f"batch {name} K={K}" if K > 1 else f"step {name}")
+    e = H.record(benchmark, f"fast/batch/{name}/K{K}", per=K, flops=flops, bytes=nbytes, mode=mode)
     if e:
         ref = f"einsum/batch/{name}/K{K}" if K > 1 else f"einsum/step/{name}"
         benchmark.extra_info["speedup_vs_einsum_per_trajectory_step"] = H.ratio(ref, f"fast/batch/{name}/K{K}")
@@ -207,6 +217,7 @@ def test_batch_step(benchmark, inst, K):
 @pytest.mark.parametrize("inst", HEADLINE)
 def test_float32_step(benchmark, inst, K):
     # what float32 buys in speed (tests/benchmarks/test_float32_accuracy.py: what it costs)
+    benchmark.group = f"float32 {H.inst_id(inst)}"
     d, m, r = inst
     H.warm(d, m)
     U0 = H.initial(d, r, K) if K > 1 else H.initial(d, r)
@@ -218,8 +229,7 @@ def test_float32_step(benchmark, inst, K):
 
     benchmark(one_step)
     flops, nbytes = H.step_cost(d, m, r, K, state.normal.mode)
-    H.record(benchmark, f"fast32/batch/{H.inst_id(inst)}/K{K}", per=K, flops=flops, bytes=nbytes / 2,
-             group=f"float32 {H.inst_id(inst)}")
+    H.record(benchmark, f"fast32/batch/{H.inst_id(inst)}/K{K}", per=K, flops=flops, bytes=nbytes / 2)
     assert np.all(np.isfinite(state.U)) and state.U.dtype == np.float32
 
 
@@ -232,6 +242,7 @@ CROSS_FRACTIONS = (0.125, 0.25, 0.375, 0.5, 0.75, 1.0)
 @pytest.mark.parametrize("frac", CROSS_FRACTIONS)
 def test_crossover(benchmark, frac, mode, K):
     # the Gram/dense crossover at d = 50 (D = 1275): per trajectory-step time against m/D
+    benchmark.group = f"crossover K={K} m/D={frac}"
     d, r = 50, 5
     m = int(frac * d * (d + 1) // 2)
     H.warm(d, m)
@@ -244,14 +255,14 @@ def test_crossover(benchmark, frac, mode, K):
 
     benchmark(one_step)
     flops, nbytes = H.step_cost(d, m, r, K, mode)
-    H.record(benchmark, f"cross/{frac}/{mode}/K{K}", per=K, flops=flops, bytes=nbytes, m=m,
-             group=f"crossover K={K} m/D={frac}")
+    H.record(benchmark, f"cross/{frac}/{mode}/K{K}", per=K, flops=flops, bytes=nbytes, m=m)
     assert np.all(np.isfinite(state.U))
 
 
 @pytest.mark.parametrize("K", [1, 64])
 def test_identity_step(benchmark, K):
     # full observation (A*A = I): O(d^2 r) per step, no operator at all
+    benchmark.group = "identity d=50 r=50"
     d, r = 50, 50
     op = sensing.identity_operator(d)
     truth = H.problem(d, 2000).truth
@@ -265,5 +276,5 @@ def test_identity_step(benchmark, K):
 
     benchmark(one_step)
     flops, nbytes = H.step_cost(d, 0, r, K, "identity")
-    H.record(benchmark, f"identity/K{K}", per=K, flops=flops, bytes=nbytes, group="identity d=50 r=50")
+    H.record(benchmark, f"identity/K{K}", per=K, flops=flops, bytes=nbytes)
     assert state.normal.mode == "identity" and op.counts == {"forward": 1, "adjoint": 0, "gram": 0}
