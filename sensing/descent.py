@@ -355,7 +355,7 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
         Operator folding (:meth:`SensingOperator.default_mode` explains ``"auto"``).
     dtype : {numpy.float64, numpy.float32}
         Working precision of the loop (records are always float64). float32 halves the memory
-        traffic (steps 1.4-1.8x faster at d = 50, m = 2000). Measured on the paper's instance
+        traffic (steps 1.4-1.9x faster at d = 50, m = 2000). Measured on the paper's instance
         (``tests/benchmarks/test_float32_accuracy.py``): learning times and min_t E_1 are
         unchanged down to alpha = 1e-7, but its round-off (~3e-7 relative per run) swamps the
         O(alpha^2) deviation of the spectral phase from the linearised dynamics once
