@@ -23,7 +23,10 @@ from scipy.sparse.linalg import eigsh
 from ._validation import as_float_array, check_symmetric, nonneg_int, positive_scalar
 from .linalg import smat, sym_index
 from .objective import check_factor
-from .operators import MODES, SensingOperator, check_measurements, check_operator
+from .operators import MAX_DATA_SCALE, MODES, SensingOperator, check_measurements, check_operator
+
+#: Ceiling on the per-step loss record (T + 1 floats per trajectory): past it, run in segments.
+MAX_LOSS_BYTES = 2 * 1024**3
 
 #: Default number of recorded points when ``record_every`` is not given.
 DEFAULT_RECORDS = 200
@@ -54,8 +57,11 @@ def operator_norm(op: SensingOperator) -> float:
     if op.is_identity:
         return 1.0
     if "_norm" not in op.__dict__:
+        # a fixed start vector makes ARPACK (and everything derived from this norm) repeatable
+        v0 = np.full(op.D, 1.0 / np.sqrt(op.D))
         if 2 * op.m > op.D:
-            val = eigsh(op.normal_operator(), k=1, which="LA", return_eigenvectors=False)[0]
+            A = op.gram() if op.gram_bytes() <= op.gram_memory_limit else op.normal_operator()
+            val = eigsh(A, k=1, which="LA", v0=v0, return_eigenvectors=False)[0]
         else:  # the nonzero spectrum of S^T S / m equals that of S S^T / m (m x m)
             val = scipy.linalg.eigvalsh(op.S @ op.S.T / op.m, subset_by_index=[op.m - 1, op.m - 1])[0]
         op.__dict__["_norm"] = float(val)
@@ -75,9 +81,11 @@ def safe_step_size(op: SensingOperator, y, U0) -> float:
     op = check_operator(op)
     y = check_measurements(op, y)
     lam = float(np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2))
-    U0 = np.asarray(U0, dtype=np.float64)
-    u2 = max(float(np.linalg.norm(u, 2)) ** 2 for u in U0.reshape(-1, *U0.shape[-2:]))
-    return 1.0 / (operator_norm(op) * (lam + 3.0 * max(u2, lam)))
+    U0 = check_factor(op, U0, "U0", batch=True)
+    u = max(float(np.linalg.norm(u, 2)) for u in U0.reshape(-1, *U0.shape[-2:]))
+    if u > np.sqrt(MAX_DATA_SCALE):
+        raise ValueError(f"U0 has spectral norm {u:.3g}: f(U0) would overflow float64; rescale U0 (alpha)")
+    return 1.0 / (operator_norm(op) * (lam + 3.0 * max(u * u, lam)))
 
 
 @dataclass(frozen=True)
@@ -379,6 +387,12 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
     U0 = check_factor(op, U0, "U0", batch=True)
     mu = positive_scalar(step, "step")
     T = nonneg_int(steps, "steps")
+    K_runs = U0.shape[0] if U0.ndim == 3 else 1
+    need = (T + 1) * K_runs * 8
+    if need > MAX_LOSS_BYTES:
+        raise ValueError(
+            f"steps={T} with {K_runs} trajectories needs {need / 2**30:.3g} GiB for the per-step loss "
+            f"(limit {MAX_LOSS_BYTES / 2**30:.3g} GiB): run in segments, passing each final U as the next U0")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     dtype = np.dtype(dtype)
@@ -418,6 +432,9 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
             if t == next_stop:
                 if qmax is None:
                     L0 = float(np.max(0.25 * (quad[0].astype(np.float64) + normal.c)))
+                    if not np.isfinite(L0):
+                        raise ValueError(f"U0 is so large that f(U0) = {L0} overflows {dtype.name}; "
+                                         "rescale U0 (alpha)")
                     qmax = 4.0 * factor * max(L0, 0.25 * float(y @ y)) - normal.c
                 block = quad[checked:t + 1]
                 if not block.max() <= qmax:  # a NaN fails this test too

@@ -29,6 +29,14 @@ Numerical reading
     Δ = log(α_max/α_min) of log(1/α) is uncertain by about 1/Δ steps per unit; we allow 2/Δ.
     That is the whole tolerance for full observation. Under RIP the band above is added; no
     paper constant enters. The check also asserts t_1 < t_2 < … (ordered learning).
+
+    The clock. The law counts t from U_0, so the recorded λ₁(U_tU_tᵀ) at early steps must be
+    that of the power iteration (I + μM)^t U_0 (eq. 11), M = 𝒜*(y). The neglected term
+    μ𝒜*𝒜(U_tU_tᵀ)U_t has relative size ≤ μ‖𝒜*𝒜‖λ₁(t) per step; summed over the geometric
+    growth it is ≤ ‖𝒜*𝒜‖λ₁(t)/(2σ̂₁²)·(1 + O(μσ̂₁²)), and λ₁ carries twice that. On records with
+    λ₁ ≤ CLOCK_WINDOW·σ̂₁² this bounds the relative error by ≈ ‖𝒜*𝒜‖·CLOCK_WINDOW; we allow
+    CLOCK_RTOL = 10× that bound for ‖𝒜*𝒜‖ ≤ 2. A record one step off is wrong by
+    (1 + μσ̂₁²)² − 1 ≈ 2μσ̂₁², far above it.
 """
 from __future__ import annotations
 
@@ -46,6 +54,8 @@ from ._core import Claim, Measurement, Setting
 ALPHA_DECADES = (0, 2, 4, 6)  # the sweep: alpha_0 * 10^-k
 HALF = 0.5  # t_s: first time lambda_s(U U^T) >= HALF * sigma_s^2
 ROUNDING_SLACK = 2.0  # integer times: slope uncertainty 1/Delta, allowed 2/Delta (see docstring)
+CLOCK_WINDOW = 1e-4  # early records: lambda_1(U U^T) <= CLOCK_WINDOW * sigma-hat_1^2
+CLOCK_RTOL = 2e-3  # 10 x the neglected-term bound ||A*A|| CLOCK_WINDOW with ||A*A|| <= 2 (docstring)
 
 DEFAULT = Setting(d=20, eigenvalues=(8.0, 4.0, 2.0, 1.0), m=30000, operator="gaussian", rank=20,
                   alpha=1e-3, step=0.005, seed=0)
@@ -59,6 +69,7 @@ class Evidence:
     times: np.ndarray
     sigma_hat_band: np.ndarray  # (s, 2): the slope band's sigma^2 -/+ epsilon
     full_observation: bool
+    clock_error: float = 0.0  # max relative error of early recorded lambda_1 vs power iteration
 
 
 def alphas(setting: Setting) -> np.ndarray:
@@ -96,10 +107,39 @@ def evidence(setting: Setting) -> Evidence:
     U0 = np.stack([setting.initial(a) for a in al])
     traj = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T, record_every=1,
                                     n_eigenvalues=s_max)
+    return evidence_from_trajectory(setting, al, U0, traj)
+
+
+def clock_error(setting: Setting, U0: np.ndarray, traj: sensing.Trajectory) -> float:
+    """Max relative error of the recorded λ₁(U_tU_tᵀ) against the power iteration (I + μM)^tU_0,
+    over the records with λ₁ ≤ CLOCK_WINDOW·σ̂₁² (see the module docstring)."""
+    pb = setting.problem()
+    w, V = np.linalg.eigh(pb.op.adjoint(pb.y))
+    worst = 0.0
+    for k in range(U0.shape[0]):
+        lam = traj.eigenvalues[k, :, 0]
+        early = np.flatnonzero(lam <= CLOCK_WINDOW * w[-1])
+        if early.size == 0:
+            continue
+        t = traj.record_steps[early]
+        C = V.T @ U0[k]  # U_0 in M's eigenbasis; (I + mu M)^t scales row i by (1 + mu w_i)^t
+        growth = (1.0 + setting.step * w)[None, :, None] ** t[:, None, None]
+        sp = np.linalg.svd(growth * C[None], compute_uv=False)[:, 0] ** 2
+        worst = max(worst, float(np.max(np.abs(lam[early] - sp) / sp)))
+    return worst
+
+
+def evidence_from_trajectory(setting: Setting, al: np.ndarray, U0: np.ndarray,
+                             traj: sensing.Trajectory) -> Evidence:
+    """Learning times (and the clock check) from a batched run over the α of ``al``."""
+    pb = setting.problem()
+    gt = pb.truth
+    s_max = setting.s_max
+    eps = asm.normal_error(setting)
     targets = HALF * gt.eigenvalues[:s_max]
     band = np.stack([gt.eigenvalues[:s_max] - eps, gt.eigenvalues[:s_max] + eps], axis=1)
     return Evidence(al, learning_times(traj.eigenvalues, targets, traj.record_steps), band,
-                    pb.op.is_identity)
+                    pb.op.is_identity, clock_error(setting, U0, traj))
 
 
 def fitted_slopes(alphas_: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -126,6 +166,9 @@ def check(setting: Setting, ev: Evidence):
         text = (f"1/log(1+μσ_{s}²) = {mid:.4g} ± {slack:.2g} (integer times)" if ev.full_observation
                 else f"in [{lo:.4g}, {hi:.4g}] (σ_{s}² ± ε, ± integer-time slack)")
         out.append(Measurement(f"slope of t_{s} vs log(1/α)", float(slope), text, bool(lo <= slope <= hi)))
+    out.append(Measurement("early λ₁(U_tU_tᵀ) vs power iteration (I+μM)^tU₀ (the clock of t_s), max rel. error",
+                           float(ev.clock_error), f"≤ {CLOCK_RTOL:g} (neglected O(λ₁/σ̂₁²) term)",
+                           bool(ev.clock_error <= CLOCK_RTOL)))
     ordered = bool(np.all(np.diff(ev.times, axis=1) > 0))
     out.append(Measurement("t_1 < t_2 < … for every α", ev.times[-1].tolist(), "strictly increasing", ordered))
     notes = f"α = {', '.join(f'{a:.0e}' for a in ev.alphas)}; t_s rows per α: {ev.times.tolist()}"
@@ -138,7 +181,7 @@ def assumptions(setting: Setting):
 
 def instances(**kwargs):
     """Settings meeting the practical assumptions; r̂ ≥ r* so every rank is learned."""
-    opts = dict(d=(6, 12), r_star=(1, 3), ratio=(0.3, 0.5), operator=("identity", "gaussian"),
+    opts = dict(d=(6, 12), r_star=(1, 3), ratio=(0.3, 0.5), operator=("identity", "gaussian", "paper"),
                 alpha_exponent=(-4.0, -3.0))
     opts.update(kwargs)
     return sst.settings(**opts)
