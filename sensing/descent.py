@@ -7,7 +7,7 @@ that scales with the operator: in ``"gram"`` mode one product with ``G = S^T S /
 operator at all (O(d^2 r) per step). The loss of every step falls out of the same product. All
 buffers are allocated once per run; the loop stops only at recorded steps, snapshots and every
 :data:`CHECK_EVERY` steps to check for divergence, and writes eigenvalues, distances and
-snapshots into preallocated arrays there. ``docs/readme/benchmarks.md`` has the measured costs.
+snapshots into preallocated arrays there. The README section "Benchmarks" has the measured costs.
 """
 from __future__ import annotations
 

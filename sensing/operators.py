@@ -159,7 +159,7 @@ class SensingOperator:
           puts the break-even at ``m = D/4``; ``symv`` streams at a lower bandwidth than ``gemv``,
           and the measured crossover is nearer ``0.3 D``, so Gram mode from ``m > D/3``.
 
-        The measured crossovers are in ``docs/readme/benchmarks.md``. Gram mode costs ``D^2``
+        The measured crossovers are in the README, "Benchmarks". Gram mode costs ``D^2``
         floats for G (more than S itself when ``m < D``); dense mode nothing beyond S.
         """
         if self.S is None:

@@ -1,6 +1,6 @@
 """Benchmark session setup: BLAS threads, and the ratio/target table printed at the end.
 
-Run (see docs/readme/benchmarks.md):
+Run (see the README, "Benchmarks"):
     python -m pytest tests/benchmarks -p no:xdist -p no:randomly --benchmark-timer=time.process_time
 """
 from __future__ import annotations
