@@ -36,12 +36,13 @@ def required_m(eigenvalues, d: int) -> int:
 
 @st.composite
 def settings(draw, *, d=(8, 16), r_star=(1, 4), ratio=(0.3, 0.6), rank=None, operator=("gaussian",),
-             alpha_exponent=(-6.0, -3.0), step_fraction=(0.3, 0.6), m=None, init="unit"):
+             alpha_exponent=(-6.0, -3.0), step_fraction=(0.3, 0.6), m=None, m_factor=1, init="unit"):
     """Settings meeting :func:`theorems.assumptions.standard` (practical forms) by construction.
 
     Keyword ranges are inclusive ``(low, high)`` pairs; ``rank`` is r-hat (default: d, the
     over-parameterised case); ``operator`` is a tuple to sample from; ``m`` overrides the
-    automatic choice :func:`required_m` (callers then own the RIP margin).
+    automatic choice :func:`required_m` (callers then own the RIP margin); ``m_factor``
+    multiplies the automatic choice (delta shrinks like m^-1/2) for checks that need more margin.
     """
     dd = draw(st.integers(*d), label="d")
     r = draw(st.integers(r_star[0], min(r_star[1], dd)), label="r*")
@@ -50,7 +51,7 @@ def settings(draw, *, d=(8, 16), r_star=(1, 4), ratio=(0.3, 0.6), rank=None, ope
     eig = tuple(lam1 * q ** i for i in range(r))
     op = draw(st.sampled_from(operator), label="operator")
     rh = dd if rank is None else draw(st.integers(*rank), label="rank") if isinstance(rank, tuple) else rank
-    mm = None if op == "identity" else (m if m is not None else required_m(eig, dd))
+    mm = None if op == "identity" else (m if m is not None else m_factor * required_m(eig, dd))
     alpha = 10.0 ** draw(st.floats(*alpha_exponent), label="log10 alpha") * math.sqrt(eig[-1])
     step = draw(st.floats(*step_fraction), label="step fraction") * asm.STEP_BUDGET / lam1
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
