@@ -2,8 +2,9 @@
 import dataclasses
 
 import pytest
-from hypothesis import given, note
+from hypothesis import given
 
+from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
 from theorems import claim_incremental as claim
 
 pytestmark = pytest.mark.theorem("incremental")
@@ -11,16 +12,12 @@ pytestmark = pytest.mark.theorem("incremental")
 
 @given(claim.instances())
 def test_trajectory_visits_the_rank_s_sensing_minimisers_in_order(setting):
-    verdict = claim.CLAIM.verify(setting)
-    note(verdict.report())
-    assert verdict.in_scope, verdict.report()
-    assert verdict.holds, verdict.report()
+    assert_claim_holds(claim.CLAIM, setting)
 
 
 @given(claim.instances())
 def test_instances_meet_the_practical_assumptions(setting):
-    for a in claim.assumptions(setting):
-        assert a.role == "paper" or a.holds, f"{a.name}: {a.detail} [{setting.describe()}]"
+    assert_meets_assumptions(claim.assumptions(setting), setting)
 
 
 def test_checker_rejects_the_truncated_svd_offered_as_z_star_s():

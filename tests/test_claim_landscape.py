@@ -4,9 +4,10 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import given
 
 import sensing
+from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
 from theorems import claim_landscape as claim
 from theorems._core import Setting
 from theorems.strategies import required_m
@@ -33,16 +34,12 @@ def default():
 # --------------------------------------------------------------------------- the claim holds
 @given(claim.instances())
 def test_landscape_lemmas_hold_on_instances_meeting_the_assumptions(setting):
-    verdict = claim.CLAIM.verify(setting)
-    note(verdict.report())
-    assert verdict.in_scope, verdict.report()
-    assert verdict.holds, verdict.report()
+    assert_claim_holds(claim.CLAIM, setting)
 
 
 @given(claim.instances())
 def test_instances_meet_the_practical_assumptions_and_stay_where_g2_is_true(setting):
-    for a in claim.assumptions(setting):
-        assert a.role == "paper" or a.holds, f"{a.name}: {a.detail} [{setting.describe()}]"
+    assert_meets_assumptions(claim.assumptions(setting), setting)
     assert setting.r_star >= 2 and setting.s_max == setting.r_star, setting.describe()
     # Lemma G.2's margin at delta = 0 (see claim.instances)
     assert claim.full_observation_edge(setting.eigenvalues) >= 0.2 + 0.068 - 1e-3, setting.describe()

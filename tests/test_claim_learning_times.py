@@ -3,8 +3,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import given
 
+from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
 from theorems import assumptions as asm
 from theorems import claim_learning_times as claim
 
@@ -13,16 +14,12 @@ pytestmark = pytest.mark.theorem("learning_times")
 
 @given(claim.instances())
 def test_learning_time_slope_is_one_over_log_one_plus_mu_sigma_squared(setting):
-    verdict = claim.CLAIM.verify(setting)
-    note(verdict.report())
-    assert verdict.in_scope, verdict.report()
-    assert verdict.holds, verdict.report()
+    assert_claim_holds(claim.CLAIM, setting)
 
 
 @given(claim.instances())
 def test_instances_meet_the_practical_assumptions(setting):
-    for a in asm.standard(setting):
-        assert a.role == "paper" or a.holds, f"{a.name}: {a.detail} [{setting.describe()}]"
+    assert_meets_assumptions(asm.standard(setting), setting)
 
 
 def test_checker_rejects_times_biased_by_a_constant_factor():

@@ -3,8 +3,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import given
 
+from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
 from theorems import claim_overparameterised as claim
 
 pytestmark = pytest.mark.theorem("overparameterised")
@@ -21,16 +22,12 @@ def default_evidence():
 
 @given(claim.instances())
 def test_small_alpha_gd_recovers_z_star_from_fewer_than_d_d_plus_1_over_2_measurements(setting):
-    verdict = claim.CLAIM.verify(setting)
-    note(verdict.report())
-    assert verdict.in_scope, verdict.report()
-    assert verdict.holds, verdict.report()
+    assert_claim_holds(claim.CLAIM, setting)
 
 
 @given(claim.instances())
 def test_instances_meet_the_required_assumptions(setting):
-    for a in claim.assumptions(setting):
-        assert a.role == "paper" or a.holds, f"{a.name}: {a.detail} [{setting.describe()}]"
+    assert_meets_assumptions(claim.assumptions(setting), setting)
 
 
 def test_default_instance_holds(default_evidence):

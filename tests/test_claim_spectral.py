@@ -1,10 +1,11 @@
 # Spectral phase: U_t ≈ (I+μM)^t U_0 up to O(α³), then rank-1 alignment (Lemmas C.1/C.3, eq. 11)
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import given
 
 import sensing
 from sensing.linalg import svec
+from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
 from theorems import claim_spectral as claim
 
 pytestmark = pytest.mark.theorem("spectral")
@@ -40,16 +41,12 @@ def unsymmetrised_gradient(setting, seed=1):
 
 @given(claim.instances())
 def test_spectral_phase_follows_power_iteration_then_aligns_rank_one(setting):
-    verdict = claim.CLAIM.verify(setting)
-    note(verdict.report())
-    assert verdict.in_scope, verdict.report()
-    assert verdict.holds, verdict.report()
+    assert_claim_holds(claim.CLAIM, setting)
 
 
 @given(claim.instances())
 def test_instances_meet_the_practical_assumptions(setting):
-    for a in claim.assumptions(setting):
-        assert a.role == "paper" or a.holds, f"{a.name}: {a.detail} [{setting.describe()}]"
+    assert_meets_assumptions(claim.assumptions(setting), setting)
 
 
 def test_checker_rejects_large_alpha_without_a_power_iteration_regime():
