@@ -14,3 +14,8 @@ def assert_meets_assumptions(checks, setting):
     """Every required (non-paper) assumption check holds; the message names the failing one."""
     for a in checks:
         assert a.role == "paper" or a.holds, f"{a.name}: {a.detail} [{setting.describe()}]"
+
+
+def failed(verdict, text):
+    """True when a measurement whose quantity contains ``text`` is among the verdict's failures."""
+    return any(text in m.quantity for m in verdict.failures())

@@ -5,14 +5,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
+from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions, failed
 from theorems import claim_overparameterised as claim
 
 pytestmark = pytest.mark.theorem("overparameterised")
-
-
-def failed(verdict, text):
-    return any(text in m.quantity for m in verdict.failures())
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,10 @@ import dataclasses
 import pytest
 from hypothesis import given
 
-from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
+from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions, failed
 from theorems import claim_underparameterised as claim
 
 pytestmark = pytest.mark.theorem("underparameterised")
-
-
-def failed(verdict, text):
-    return any(text in m.quantity for m in verdict.failures())
 
 
 @pytest.fixture(scope="module")
