@@ -5,7 +5,7 @@ Analysis of Matrix Sensing* (ICML 2023). Ground truths Z* = X X^T, measurement o
 forward/adjoint/normal maps, the loss f(U) = 1/4 ||A(U U^T) - y||^2, gradient descent from
 U_0 = alpha U-bar with a trajectory record, the rank-s sensing minimisers Z*_s, and RIP constants.
 """
-from .descent import (DivergenceError, NormalMap, Trajectory, gradient_descent, operator_norm,
+from .descent import (DivergenceError, DynamicsWarning, NormalMap, StagnationWarning, Trajectory, gradient_descent, operator_norm,
                       safe_step_size)
 from .groundtruth import (GroundTruth, gaussian_ground_truth, ground_truth_from_matrix,
                           ground_truth_from_spectrum)
@@ -19,12 +19,12 @@ from .problems import SensingProblem, initial_factor, make_operator, make_proble
 from .rip import RIPBound, rip_estimate, rip_exact
 
 __all__ = [
-    "DivergenceError", "GroundTruth", "NormalMap", "RIPBound", "RankSMinimizer", "SensingOperator",
+    "DivergenceError", "DynamicsWarning", "GroundTruth", "NormalMap", "RIPBound", "RankSMinimizer", "SensingOperator",
     "SensingProblem", "Trajectory", "UniquenessReport", "check_uniqueness", "gaussian_ground_truth",
     "gaussian_operator", "gradient", "gradient_descent", "ground_truth_from_matrix",
     "ground_truth_from_spectrum", "hessian_vector", "identity_operator", "initial_factor", "loss",
     "make_operator", "make_problem", "measure", "operator_from_matrices", "operator_norm",
     "paper_operator", "procrustes_distance", "residual", "rip_estimate", "rip_exact",
-    "safe_step_size", "sensing_minimizer", "smat", "spectral_init", "svec", "sym",
+    "safe_step_size", "sensing_minimizer", "StagnationWarning", "smat", "spectral_init", "svec", "sym",
 ]
 __version__ = "0.1.0"

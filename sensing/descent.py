@@ -35,6 +35,17 @@ DEFAULT_RECORDS = 200
 CHECK_EVERY = 64
 
 
+class DynamicsWarning(RuntimeWarning):
+    """Base class of warnings about the behaviour of a gradient-descent run (not about input)."""
+
+
+class StagnationWarning(DynamicsWarning):
+    """The loss of a run stopped decreasing over a long window without diverging (e.g. a step
+    several times the safe step makes the iterates oscillate). The run's :class:`Trajectory`
+    carries the same finding in ``stagnation``; claims built on it add the message to their
+    verdict's notes."""
+
+
 class DivergenceError(ValueError):
     """Gradient descent produced a non-finite or exploding loss.
 

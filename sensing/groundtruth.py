@@ -63,8 +63,10 @@ class GroundTruth:
 
     @property
     def kappa(self) -> float:
-        """Degeneracy constant kappa* = sigma_1^2 / min_s (sigma_s^2 - sigma_{s+1}^2)."""
-        return float(self.eigenvalues[0] / np.min(self.gaps))
+        """Degeneracy constant kappa* = sigma_1^2 / min_s (sigma_s^2 - sigma_{s+1}^2); ``inf`` for a
+        repeated eigenvalue (tau = 0)."""
+        tau = float(np.min(self.gaps))
+        return float(self.eigenvalues[0] / tau) if tau > 0 else float("inf")
 
     @property
     def tau(self) -> float:
@@ -96,7 +98,9 @@ def ground_truth_from_spectrum(eigenvalues, d: int, rng=None) -> GroundTruth:
     Parameters
     ----------
     eigenvalues : array_like, shape (r*,)
-        Strictly decreasing positive eigenvalues sigma_1^2 > ... > sigma_{r*}^2 > 0.
+        Non-increasing positive eigenvalues sigma_1^2 >= ... >= sigma_{r*}^2 > 0. A repeated
+        eigenvalue is allowed (tau = 0): such a Z* violates the paper's eigengap assumption and
+        has non-unique rank-s minimisers at the repeat, which is what negative controls need.
     d : int
         Ambient dimension, ``d >= r*``.
     rng : numpy.random.Generator, int or None
@@ -109,8 +113,8 @@ def ground_truth_from_spectrum(eigenvalues, d: int, rng=None) -> GroundTruth:
         raise ValueError(f"eigenvalues has {w.size} entries but d = {d}; need r* <= d")
     if np.any(w <= 0):
         raise ValueError(f"eigenvalues must be positive (Z* is PSD of rank r*), got {w}")
-    if np.any(np.diff(w) >= 0):
-        raise ValueError(f"eigenvalues must be strictly decreasing (distinct, sorted), got {w}")
+    if np.any(np.diff(w) > 0):
+        raise ValueError(f"eigenvalues must be non-increasing (sorted, largest first), got {w}")
     rng = np.random.default_rng(rng)
     Q = scipy.stats.ortho_group.rvs(d, random_state=rng) if d > 1 else np.ones((1, 1))
     return _from_eig(w.copy(), np.ascontiguousarray(Q[:, : w.size]))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 
 from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
-from theorems import claim_incremental as claim
+from theorems.jin2023 import incremental as claim
 
 pytestmark = pytest.mark.theorem("incremental")
 

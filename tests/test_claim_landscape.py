@@ -8,7 +8,7 @@ from hypothesis import given
 
 import sensing
 from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
-from theorems import claim_landscape as claim
+from theorems.jin2023 import landscape as claim
 from theorems._core import Setting
 from theorems.strategies import required_m
 

@@ -7,7 +7,7 @@ from hypothesis import given
 
 from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
 from theorems import assumptions as asm
-from theorems import claim_learning_times as claim
+from theorems.jin2023 import learning_times as claim
 
 pytestmark = pytest.mark.theorem("learning_times")
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 
 from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions, failed
-from theorems import claim_overparameterised as claim
+from theorems.jin2023 import overparameterised as claim
 
 pytestmark = pytest.mark.theorem("overparameterised")
 

@@ -6,7 +6,7 @@ from hypothesis import given
 import sensing
 from sensing.linalg import svec
 from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
-from theorems import claim_spectral as claim
+from theorems.jin2023 import spectral as claim
 
 pytestmark = pytest.mark.theorem("spectral")
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 
 from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions, failed
-from theorems import claim_underparameterised as claim
+from theorems.jin2023 import underparameterised as claim
 
 pytestmark = pytest.mark.theorem("underparameterised")
 

@@ -32,7 +32,7 @@ def test_verify_writes_the_table_and_json(tmp_path, capsys):
 
 def test_a_claim_failing_inside_its_assumptions_exits_1(capsys):
     # Lemma G.2's constant 0.2 tau_1 is false for sigma_2^2/sigma_1^2 > 0.506 (finding, see
-    # theorems/claim_landscape.py): full observation keeps every required assumption met
+    # theorems/jin2023/landscape.py): full observation keeps every required assumption met
     assert run("--only", "landscape", "--operator", "identity", "--eigenvalues", "1,0.8") == cli.EXIT_FAIL
     assert "FAILS" in capsys.readouterr().out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
@@ -33,6 +34,8 @@ class Setting:
 
     ``alpha`` is the initialisation scale (the largest one when a claim sweeps alpha);
     ``rank`` is r-hat, the number of columns of U; ``m = None`` means full observation.
+    ``init`` is the scaling of U-bar (:func:`sensing.initial_factor`), or ``"orthogonal"``: a
+    unit-norm U-bar orthogonal to v_1 of Z*, which violates Assumption 3.5 (negative controls).
     """
 
     d: int = 20
@@ -74,8 +77,14 @@ class Setting:
     def initial(self, alpha: float | None = None, *, batch: int | None = None) -> np.ndarray:
         """``U_0 = alpha U-bar`` from this setting's seed (child stream 2)."""
         rng = np.random.default_rng(np.random.SeedSequence(self.seed).spawn(3)[2])
-        return sensing.initial_factor(self.d, self.rank, self.alpha if alpha is None else alpha,
-                                      rng, scaling=self.init, batch=batch)
+        a = self.alpha if alpha is None else alpha
+        if self.init != "orthogonal":
+            return sensing.initial_factor(self.d, self.rank, a, rng, scaling=self.init, batch=batch)
+        # a violating instance of Assumption 3.5: U-bar with its v_1-component projected out
+        ubar = sensing.initial_factor(self.d, self.rank, 1.0, rng, scaling="unit", batch=batch)
+        v1 = self.problem().truth.eigenvectors[:, :1]
+        ubar = ubar - v1 @ (v1.T @ ubar)
+        return a * ubar / np.linalg.norm(ubar, 2, axis=(-2, -1), keepdims=True)
 
     def ubar(self) -> np.ndarray:
         return self.initial(1.0)
@@ -114,15 +123,55 @@ class AssumptionCheck:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A measured quantity, what the claim predicts for it, and whether they agree."""
+    """A measured quantity, what the claim predicts for it, and whether they agree.
+
+    Parameters
+    ----------
+    quantity : str
+        What was measured, in the paper's symbols (shown in reports).
+    measured : object
+        The measured value(s); ``None`` when the measurement is not testable.
+    predicted : str
+        The prediction *with the tolerance actually applied* (shown next to the value).
+    holds : bool or None
+        Whether measured and predicted agree; ``None``: the measurement could not be computed on
+        this evidence ("not testable", with :attr:`reason`), which is reported, never dropped.
+    name : str
+        Stable identifier of the check, one of its claim's :attr:`Claim.measurements`; negative
+        controls and sweeps refer to it.
+    reason : str
+        Why a measurement is not testable.
+    """
 
     quantity: str
     measured: Any
     predicted: str
-    holds: bool
+    holds: bool | None
+    name: str = ""
+    reason: str = ""
+
+    def __post_init__(self):
+        if self.holds is not None:
+            object.__setattr__(self, "holds", bool(self.holds))
+
+    @classmethod
+    def not_testable(cls, name: str, quantity: str, reason: str, measured=None,
+                     predicted: str = "") -> "Measurement":
+        """A check that could not be computed on this evidence, with the reason."""
+        return cls(quantity, measured, predicted, None, name=name, reason=reason)
+
+    @property
+    def testable(self) -> bool:
+        return self.holds is not None
+
+    @property
+    def mark(self) -> str:
+        return "n/t" if self.holds is None else ("ok " if self.holds else "BAD")
 
     def measured_text(self) -> str:
         v = self.measured
+        if v is None:
+            return "—"
         if isinstance(v, float):
             return f"{v:.4g}"
         if isinstance(v, (list, tuple, np.ndarray)):
@@ -130,9 +179,24 @@ class Measurement:
         return str(v)
 
 
+#: Statuses of a verdict. ``ERROR``: the claim raised before it could judge (a bug or an
+#: unsupported instance); the message is in :attr:`Verdict.error`.
+STATUSES = ("HOLDS", "FAILS", "OUT OF SCOPE", "ERROR")
+
+#: The measurement :meth:`Claim.verify` emits when gradient descent diverges; claims that run
+#: gradient descent declare it in :attr:`Claim.measurements`.
+FINITE_TRAJECTORY = "finite_trajectory"
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of checking a claim on one instance."""
+    """The outcome of checking a claim on one instance.
+
+    ``status`` is ``OUT OF SCOPE`` when a required assumption fails (whatever was measured),
+    ``ERROR`` when the claim raised (:attr:`error`), else ``HOLDS`` when every check that could be
+    run agrees with the prediction (and at least one could), ``FAILS`` otherwise. Checks that could
+    not be computed are kept as "not testable" and counted in the report.
+    """
 
     claim: str
     label: str
@@ -140,33 +204,71 @@ class Verdict:
     assumptions: tuple
     measurements: tuple
     notes: str = ""
+    error: str = ""
+    key: str = ""
 
     @property
     def in_scope(self) -> bool:
         return all(a.holds for a in self.assumptions if a.role == "required")
 
     @property
+    def checks_run(self) -> int:
+        return sum(m.testable for m in self.measurements)
+
+    @property
+    def not_testable(self) -> tuple:
+        return tuple(m for m in self.measurements if not m.testable)
+
+    @property
     def holds(self) -> bool:
-        return bool(self.measurements) and all(m.holds for m in self.measurements)
+        return (not self.error and self.checks_run > 0
+                and all(m.holds for m in self.measurements if m.testable))
 
     @property
     def status(self) -> str:
+        if self.error:
+            return "ERROR"
         if not self.in_scope:
             return "OUT OF SCOPE"
         return "HOLDS" if self.holds else "FAILS"
 
     def failures(self) -> list:
-        return [m for m in self.measurements if not m.holds]
+        """Measurements that were run and disagree with the prediction."""
+        return [m for m in self.measurements if m.holds is False]
+
+    def failing(self) -> tuple:
+        """Names of the failing measurements."""
+        return tuple(m.name for m in self.failures())
+
+    def out_of_scope(self) -> tuple:
+        """Names of the required assumptions that fail."""
+        return tuple(a.name for a in self.assumptions if a.role == "required" and not a.holds)
+
+    def measurement(self, name: str) -> Measurement:
+        """The measurement with this name (``KeyError`` listing the names otherwise)."""
+        for m in self.measurements:
+            if m.name == name:
+                return m
+        raise KeyError(f"{self.key or self.claim}: no measurement named {name!r}; this verdict has "
+                       f"{[m.name for m in self.measurements]}")
 
     def report(self) -> str:
         lines = [f"{self.label} — {self.claim}: {self.status}", f"  instance: {self.setting.describe()}"]
+        if self.error:
+            lines.append(f"  error: {self.error}")
         for a in self.assumptions:
             mark = "ok " if a.holds else ("NOT" if a.role == "required" else "n/a")
             lines.append(f"  [{mark}] {a.name} ({a.how}{', paper constant' if a.role == 'paper' else ''}): "
                          f"{a.statement} — {a.detail}")
         for m in self.measurements:
-            lines.append(f"  [{'ok ' if m.holds else 'BAD'}] {m.quantity}: got {m.measured_text()}, "
-                         f"predicted {m.predicted}")
+            if m.testable:
+                lines.append(f"  [{m.mark}] {m.quantity}: got {m.measured_text()}, predicted {m.predicted}")
+            else:
+                lines.append(f"  [{m.mark}] {m.quantity}: not testable — {m.reason}")
+        if self.measurements:
+            nt = len(self.not_testable)
+            lines.append(f"  checks: {self.checks_run} run ({len(self.failures())} failing), "
+                         f"{nt} not testable")
         if self.notes:
             lines.append(f"  note: {self.notes}")
         return "\n".join(lines)
@@ -174,19 +276,28 @@ class Verdict:
     def as_dict(self) -> dict:
         def clean(v):
             if isinstance(v, np.ndarray):
-                return v.tolist()
-            if isinstance(v, (np.floating, np.integer)):
-                return v.item()
+                return [clean(x) for x in v.tolist()]
+            if isinstance(v, (list, tuple)):
+                return [clean(x) for x in v]
+            if isinstance(v, (np.floating, np.integer, np.bool_)):
+                return clean(v.item())
             if isinstance(v, float) and not math.isfinite(v):
                 return str(v)
             return v
         return {
-            "claim": self.claim, "label": self.label, "status": self.status,
+            "key": self.key, "claim": self.claim, "label": self.label, "status": self.status,
+            "error": self.error,
             "setting": dataclasses.asdict(self.setting),
             "assumptions": [dataclasses.asdict(a) for a in self.assumptions],
-            "measurements": [{**{k: clean(v) for k, v in dataclasses.asdict(m).items()}} for m in self.measurements],
+            "measurements": [{k: clean(v) for k, v in dataclasses.asdict(m).items()}
+                             for m in self.measurements],
+            "checks_run": self.checks_run, "not_testable": len(self.not_testable),
             "notes": self.notes,
         }
+
+
+class ClaimDefinitionError(RuntimeError):
+    """A claim emitted a measurement or a required assumption it does not declare."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +321,12 @@ class Claim:
         note string. Negative controls call :meth:`judge` with doctored evidence.
     instances : callable(**kwargs) -> hypothesis strategy of Setting
         Settings that satisfy the required assumptions by construction.
+    measurements : tuple of str
+        Every :attr:`Measurement.name` that :attr:`check` can emit (the framework adds
+        :data:`FRAMEWORK_MEASUREMENTS`). Each has its own negative control in the test suite.
+    required : tuple of str
+        Every :attr:`AssumptionCheck.name` with role ``required`` that :attr:`assumptions` can
+        emit. Each has a violating instance in the test suite.
     """
 
     key: str
@@ -220,27 +337,73 @@ class Claim:
     evidence: Callable
     check: Callable
     instances: Callable = field(repr=False)
+    measurements: tuple = ()
+    required: tuple = ()
 
-    def judge(self, setting: Setting, evidence) -> Verdict:
+    def scope(self, setting: Setting) -> tuple:
+        """The assumption checks on ``setting``, validated against :attr:`required`."""
+        checks = tuple(self.assumptions(setting))
+        unknown = [a.name for a in checks if a.role == "required" and a.name not in self.required]
+        if unknown and self.required:  # undeclared claims are caught by the controls meta-test
+            raise ClaimDefinitionError(f"claim {self.key!r} emitted required assumptions {unknown} "
+                                       f"that it does not declare in Claim.required {self.required}")
+        return checks
+
+    def judge(self, setting: Setting, evidence, *, notes: str = "") -> Verdict:
         """The verdict of :attr:`check` on given (possibly doctored) evidence."""
-        measurements, notes = self.check(setting, evidence)
-        return Verdict(self.title, self.label, setting, tuple(self.assumptions(setting)),
-                       tuple(measurements), notes)
+        measurements, check_notes = self.check(setting, evidence)
+        measurements = tuple(measurements)
+        unknown = [m.name for m in measurements if m.name not in self.measurements]
+        if unknown and self.measurements:  # undeclared claims are caught by the controls meta-test
+            raise ClaimDefinitionError(f"claim {self.key!r} emitted measurements {unknown} that it "
+                                       f"does not declare in Claim.measurements {self.measurements}")
+        text = "; ".join(t for t in (check_notes, notes) if t)
+        return Verdict(self.title, self.label, setting, self.scope(setting), measurements, text,
+                       key=self.key)
+
+    def error_verdict(self, setting: Setting, exc: BaseException) -> Verdict:
+        """An ``ERROR`` verdict carrying the exception's type and message."""
+        try:
+            checks = self.scope(setting)
+        except Exception:  # the assumptions themselves may be what failed
+            checks = ()
+        return Verdict(self.title, self.label, setting, checks, (), "",
+                       error=f"{type(exc).__name__}: {exc}", key=self.key)
 
     def verify(self, setting: Setting | None = None) -> Verdict:
         """Run the dynamics on ``setting`` (default: :attr:`default`) and check the claim.
 
         An instance outside the required assumptions is still run and reported, with status
-        ``OUT OF SCOPE``; a divergent run is reported as a failed measurement.
+        ``OUT OF SCOPE``; a divergent run is reported as the failed measurement
+        ``finite_trajectory``. Warnings raised by the dynamics (e.g.
+        :class:`sensing.StagnationWarning`: a loss that stopped decreasing) become notes of the
+        verdict. Any other exception propagates; the CLI turns it into an ``ERROR`` verdict.
         """
         setting = self.default if setting is None else setting
-        try:
-            evidence = self.evidence(setting)
-        except sensing.DivergenceError as exc:
-            return Verdict(self.title, self.label, setting, tuple(self.assumptions(setting)),
-                           (Measurement("gradient descent", "diverged", "a finite trajectory", False),),
-                           str(exc))
-        return self.judge(setting, evidence)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                evidence = self.evidence(setting)
+            except sensing.DivergenceError as exc:
+                return Verdict(self.title, self.label, setting, self.scope(setting),
+                               (Measurement("gradient descent", "diverged", "a finite trajectory",
+                                            False, name=FINITE_TRAJECTORY),),
+                               str(exc), key=self.key)
+        return self.judge(setting, evidence, notes=_dynamics_notes(caught))
+
+
+def _dynamics_notes(caught) -> str:
+    """Notes from the :class:`sensing.DynamicsWarning` s of a run; other warnings are re-emitted
+    (so that ``-W error`` and pytest's ``filterwarnings = error`` still see them)."""
+    seen = []
+    for w in caught:
+        if issubclass(w.category, sensing.DynamicsWarning):
+            text = f"{w.category.__name__}: {w.message}"
+            if text not in seen:
+                seen.append(text)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return "; ".join(seen)
 
 
 def dumps(verdicts) -> str:

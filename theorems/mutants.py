@@ -79,7 +79,7 @@ MUTANTS = (
          "    f = _RankS(op, y, s)\n"),
     )),
     Mutant("time-bias", "the phase-time estimator is biased by a constant factor 1.1", (
-        ("theorems/claim_learning_times.py", "times = record_steps[first].astype(int)",
+        ("theorems/jin2023/learning_times.py", "times = record_steps[first].astype(int)",
          "times = np.ceil(1.1 * record_steps[first]).astype(int)"),
     )),
 )

@@ -1,22 +1,38 @@
-"""The claims, in the paper's order; ``python -m theorems list`` prints them."""
+"""The claims, grouped by the paper they come from; ``python -m theorems list`` prints them.
+
+A paper is a subpackage of :mod:`theorems` with ``PAPER`` (a short citation) and
+``CLAIM_MODULES`` (its claim modules, in the paper's order); each claim module defines ``CLAIM``.
+Adding a paper means adding its subpackage name to :data:`PAPERS`.
+"""
 from __future__ import annotations
 
 import importlib
 
-#: Module names under ``theorems`` (one module per claim), in the order they are reported.
-CLAIM_MODULES = (
-    "claim_spectral",
-    "claim_incremental",
-    "claim_learning_times",
-    "claim_underparameterised",
-    "claim_overparameterised",
-    "claim_landscape",
-)
+#: Paper subpackages of ``theorems``, in the order they are reported.
+PAPERS = ("jin2023",)
+
+
+def papers() -> tuple:
+    """``(citation, claims)`` per paper, in order."""
+    out = []
+    for name in PAPERS:
+        pkg = importlib.import_module(f"theorems.{name}")
+        out.append((pkg.PAPER, tuple(importlib.import_module(f"theorems.{name}.{mod}").CLAIM
+                                     for mod in pkg.CLAIM_MODULES)))
+    return tuple(out)
 
 
 def claims() -> tuple:
-    """All :class:`theorems.Claim` objects, in order."""
-    return tuple(importlib.import_module(f"theorems.{name}").CLAIM for name in CLAIM_MODULES)
+    """All :class:`theorems.Claim` objects, paper by paper, in order."""
+    return tuple(c for _, cs in papers() for c in cs)
+
+
+def get(key: str):
+    """The claim with exactly this key (``ValueError`` naming the keys otherwise)."""
+    for c in claims():
+        if c.key == key:
+            return c
+    raise ValueError(f"no claim has key {key!r}; choose from: {', '.join(c.key for c in claims())}")
 
 
 def select(only) -> tuple:

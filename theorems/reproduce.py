@@ -19,7 +19,7 @@ What is run (ICML numbering; paper notes §3)
       compared with the measurement error and the theory's regime is closer.
     * Figures the paper does not have but its theorems predict: the learning time t_s of rank s
       against log(1/α) with the slope law 1/log(1 + μλ_s) (eq. 11; see
-      :mod:`theorems.claim_learning_times`); min_t ‖U_tU_tᵀ − Z*_s‖_F against α with a fitted
+      :mod:`theorems.jin2023.learning_times`); min_t ‖U_tU_tᵀ − Z*_s‖_F against α with a fitted
       power law (Theorem 4.1, eq. 5); the gap ‖Z*_s − X_sX_sᵀ‖_F against m with a fitted
       exponent against −1/2 (Lemma 4.8: O(δ), δ ∝ m^{-1/2}); under-parameterised runs
       (r̂ < r*) converging to Z*_{r̂} and not to X_{r̂}X_{r̂}ᵀ (Theorem 4.2).
@@ -60,7 +60,7 @@ import numpy as np
 import sensing
 
 from . import assumptions as asm
-from .claim_learning_times import fitted_slopes, learning_times, predicted_slope
+from .jin2023.learning_times import fitted_slopes, learning_times, predicted_slope
 
 # ----------------------------------------------------------------------------- configuration
 SETUPS = ("literal", "separated")
@@ -121,7 +121,7 @@ VISIT_RISE = 2.0
 #: ask E_{r*}(T) ≤ 10⁻⁴ at α = 0.001, the upper end of that reading.
 FINAL_RANK_ERROR = 1e-4
 #: Learning times are integers: a slope fitted over a range Δ of log(1/α) is uncertain by about
-#: 1/Δ; we allow 2/Δ (as :mod:`theorems.claim_learning_times`).
+#: 1/Δ; we allow 2/Δ (as :mod:`theorems.jin2023.learning_times`).
 ROUNDING_SLACK = 2.0
 #: Power-law fits: an exponent is "consistent" with a prediction when within this many standard
 #: errors of the least-squares fit (the scatter of one random draw is all the fit sees).
@@ -598,7 +598,7 @@ def _time_findings(ctx, key, a) -> list:
         out.append(Finding(
             key, f"learning time of rank {s + 1} grows like log(1/α)/log(1+μλ_{s + 1})",
             "Thm 4.1's times are Θ(log 1/α); the slope law is eq. (11)'s spectral picture "
-            "(see theorems.claim_learning_times)",
+            "(see theorems.jin2023.learning_times)",
             f"slope between 1/log(1+μλ_s) = {p_true:.3g} (eigenvalue of Z*) and 1/log(1+μλ̂_s) = "
             f"{p_hat:.3g} (eigenvalue of 𝒜*𝒜(Z*)), ± {slack:.2g} (integer times)",
             f"fitted slope {slopes[s]:.3g}; t_{s + 1} = {times[:, s].tolist()} for α = {_list(al, 2)} "

@@ -47,9 +47,9 @@ from hypothesis import strategies as st
 
 import sensing
 
-from . import assumptions as asm
-from . import strategies as sst
-from ._core import Claim, Measurement, Setting
+from .. import assumptions as asm
+from .. import strategies as sst
+from .._core import Claim, Measurement, Setting
 
 ALPHA_DECADES = (0, 2, 4, 6)  # the sweep: alpha_0 * 10^-k
 HALF = 0.5  # t_s: first time lambda_s(U U^T) >= HALF * sigma_s^2
@@ -196,4 +196,5 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    required=('eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation',),
 )

@@ -72,9 +72,9 @@ from hypothesis import strategies as st
 import sensing
 from sensing import tolerances
 
-from . import assumptions as asm
-from . import strategies as sst
-from ._core import AssumptionCheck, Claim, Measurement, Setting
+from .. import assumptions as asm
+from .. import strategies as sst
+from .._core import AssumptionCheck, Claim, Measurement, Setting
 
 ALPHA_DECADES = (0, 3)  # the runs: alpha_0 and alpha_0 * 10^-3
 # Lemma F.1 (App. F): basin dist <= 1e-2 kappa*^-1 ||X||, rate (1 - 0.05 tau mu) for dist^2
@@ -185,7 +185,7 @@ def horizon(setting: Setting, rho: float, floor_dist: float) -> int:
     gt = setting.problem().truth
     s = setting.rank
     lam = float(gt.eigenvalues[s - 1])
-    growth = max(lam - asm.normal_error(setting), 0.5 * lam)  # as in claim_learning_times
+    growth = max(lam - asm.normal_error(setting), 0.5 * lam)  # as in jin2023.learning_times
     escape = np.log(np.sqrt(lam) / alphas(setting)[-1]) / np.log1p(setting.step * growth)
     basin = BASIN * float(np.sqrt(gt.eigenvalues[0])) / gt.kappa
     local = np.log(basin / floor_dist) / -np.log(rho)
@@ -374,4 +374,5 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    required=('under-parameterised', 'eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation',),
 )

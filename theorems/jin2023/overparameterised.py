@@ -100,8 +100,8 @@ from hypothesis import assume, strategies as st
 import sensing
 from sensing import tolerances
 
-from . import assumptions as asm
-from ._core import AssumptionCheck, Claim, Measurement, Setting
+from .. import assumptions as asm
+from .._core import AssumptionCheck, Claim, Measurement, Setting
 
 ALPHA_DECADES = tuple(range(7))  # the small-alpha sweep: alpha_0 * 10^-k
 SIGNIFICANCE = 0.005  # one-sided level of the test p > 0
@@ -361,4 +361,5 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    required=('full over-parameterisation', 'eigengap (§3)', 'fewer measurements than unknowns', 'PSD interpolants not unique', 'rank-r* identifiability count', "RIP of a rescaled 𝒜 (this claim's form)", 'spectral separation at r* (eq. 11, Lemma C.3)', 'small step, practical form', 'Assumption 3.5', 'small initialisation',),
 )

@@ -68,9 +68,9 @@ import numpy as np
 import sensing
 from sensing import tolerances
 
-from . import assumptions as asm
-from . import strategies as sst
-from ._core import AssumptionCheck, Claim, Measurement, Setting
+from .. import assumptions as asm
+from .. import strategies as sst
+from .._core import AssumptionCheck, Claim, Measurement, Setting
 
 ALPHA_DECADES = (0, 2, 4, 6)  # the sweep: alpha_0 * 10^-k, same U-bar
 LOCAL_FRACTION = 0.5  # every local exponent >= LOCAL_FRACTION * fitted exponent (docstring)
@@ -316,4 +316,5 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    required=('eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation', 'Z*_s computed (Def. 1.1)',),
 )

@@ -99,9 +99,9 @@ import numpy as np
 import sensing
 from sensing import tolerances
 
-from . import assumptions as asm
-from . import strategies as sst
-from ._core import AssumptionCheck, Claim, Measurement, Setting
+from .. import assumptions as asm
+from .. import strategies as sst
+from .._core import AssumptionCheck, Claim, Measurement, Setting
 
 ALPHA_DECADES = (0, 1, 2, 3)  # the sweep: alpha_0 * 10^-k, same U-bar
 HALF = 0.5  # t_1: first t with lambda_1(U U^T) >= HALF * sigma_1^2 (end of the first phase)
@@ -464,4 +464,5 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    required=('eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation', 'spectral phase (Lemma C.4: α small)',),
 )

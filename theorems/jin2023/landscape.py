@@ -102,9 +102,9 @@ import sensing
 from sensing import tolerances
 from sensing.linalg import smat, svec
 
-from . import assumptions as asm
-from . import strategies as sst
-from ._core import AssumptionCheck, Claim, Measurement, Setting
+from .. import assumptions as asm
+from .. import strategies as sst
+from .._core import AssumptionCheck, Claim, Measurement, Setting
 
 # ----------------------------------------------------------------------------- paper constants
 RSI_RADIUS = 1e-2  # Lemma 4.6: ||U - U*_s||_F <= 1e-2 kappa*^-1 ||X||
@@ -834,4 +834,5 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    required=('eigengap (§3)', 'RIP, practical form',),
 )
