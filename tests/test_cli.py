@@ -1,4 +1,5 @@
-# python -m theorems: the public CLI contract (subcommands, --json, exit statuses 0/1/2/3)
+# python -m theorems: the public CLI contract (subcommands, --json, exit statuses 0/1/2/3/4)
+import dataclasses
 import json
 import subprocess
 import sys
@@ -12,11 +13,16 @@ def run(*argv):
     return cli.main(["verify", "--quiet", *argv])
 
 
-def test_list_names_every_claim(capsys):
-    assert cli.main(["list"]) == cli.EXIT_OK
+def test_list_names_every_claim_under_its_paper(capsys):
+    assert cli.main(["list", "--checks"]) == cli.EXIT_OK
     out = capsys.readouterr().out
-    for claim in registry.claims():
-        assert claim.key in out and claim.label in out
+    for citation, claims in registry.papers():
+        assert citation in out
+        for claim in claims:
+            assert claim.key in out and claim.label in out
+            assert out.index(citation) < out.index(claim.key)
+            for name in claim.measurements:
+                assert name in out
 
 
 def test_verify_writes_the_table_and_json(tmp_path, capsys):
@@ -43,14 +49,62 @@ def test_an_instance_outside_the_assumptions_exits_3(capsys):
 
 
 @pytest.mark.parametrize("argv", [["--only", "nosuch"], ["--alpha", "-1"], ["--rank", "0"], ["--step", "0"],
-                                  ["--eigenvalues", "1,2"], ["--eigenvalues", "a,b"], ["--d", "0"]])
-def test_usage_errors_exit_2(argv, capsys):
+                                  ["--eigenvalues", "1,2"], ["--eigenvalues", "a,b"], ["--d", "0"],
+                                  ["--seed", "-1"], ["--eigenvalues", "-1,2"], ["--m", "0"],
+                                  ["--alpha", "nan"], ["--step", "inf"], ["--d", "2"]])
+def test_usage_errors_exit_2_and_name_the_flag(argv, capsys):
     try:
         code = run(*argv)
     except SystemExit as exc:  # argparse's own usage errors
         code = exc.code
     assert code == cli.EXIT_USAGE, f"{argv}: exit {code}"
-    assert "error" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    flag = argv[0] if argv[0] != "--only" else "--only nosuch"
+    assert "error" in err and flag in err, f"{argv}: the message should name {flag}: {err!r}"
+
+
+def test_a_default_rank_equal_to_d_follows_a_user_d(capsys):
+    # learning_times' default is r-hat = d = 20: --d 10 alone must not be a usage error
+    assert run("--only", "learning_times", "--operator", "identity", "--d", "10") == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "d=10," in out and "r̂=10," in out, out
+
+
+def test_an_error_inside_one_claim_is_its_error_verdict_and_the_others_are_kept(tmp_path, capsys,
+                                                                                monkeypatch):
+    def broken(setting):
+        raise FloatingPointError("simulated failure inside the claim")
+
+    ok = registry.get("learning_times")
+    bad = dataclasses.replace(registry.get("landscape"), evidence=broken)
+    monkeypatch.setattr(registry, "select", lambda only: (bad, ok))
+    path = tmp_path / "v.json"
+    code = run("--operator", "identity", "--json", str(path))
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_ERROR, f"exit {code}, expected {cli.EXIT_ERROR}\n{out}"
+    assert "simulated failure inside the claim" in out and "simulated failure" in err
+    statuses = [r["status"] for r in json.loads(path.read_text())]
+    assert statuses == ["ERROR", "HOLDS"], statuses
+
+
+def test_a_degenerate_instance_is_out_of_scope_not_an_error(capsys):
+    # three measurements of a d = 20 problem: issue 9 found a NaN crash here
+    code = run("--only", "underparameterised", "--m", "3")
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_OUT_OF_SCOPE, f"exit {code}\n{out}"
+    assert "OUT OF SCOPE" in out and "ERROR" not in out.split("\n\n")[0]
+
+
+def test_a_negative_eigenvalue_list_needs_no_equals_sign(capsys):
+    assert run("--only", "learning_times", "--eigenvalues", "-1,2") == cli.EXIT_USAGE
+    assert "--eigenvalues: eigenvalues must be positive" in capsys.readouterr().err
+
+
+def test_help_has_no_rest_markup():
+    for argv in (["--help"], ["verify", "--help"], ["reproduce", "--help"], ["mutants", "--help"]):
+        proc = subprocess.run([sys.executable, "-m", "theorems", *argv], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0 and "``" not in proc.stdout and ":mod:" not in proc.stdout, proc.stdout
 
 
 def test_module_entry_point_runs():

@@ -1,7 +1,12 @@
-"""``python -m theorems``: list the claims, verify them, reproduce the experiments, run mutants.
+"""python -m theorems: list the claims, verify them, reproduce the experiments, run mutants.
 
-Exit status of ``verify``: 0 every selected claim holds; 1 a claim fails on an instance that meets
-its assumptions; 2 usage error; 3 an instance is outside a claim's (practical) assumptions.
+Exit status of verify (the worst outcome over the selected claims wins, in this order):
+  1  a claim FAILS on an instance that meets its required assumptions
+  4  a claim raised an ERROR before it could judge (a bug, or an instance it cannot handle);
+     the other claims are still run, printed and written with --json
+  3  an instance is OUT OF SCOPE (outside a claim's practical assumptions)
+  0  every selected claim HOLDS
+  2  usage error (bad flags or values; nothing is run)
 """
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import importlib
 import sys
 import time
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_OUT_OF_SCOPE = 0, 1, 2, 3
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_OUT_OF_SCOPE, EXIT_ERROR = 0, 1, 2, 3, 4
 
 #: Further subcommands: name -> module with ``configure(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, str] = {
@@ -29,35 +34,94 @@ def _floats(text: str) -> tuple:
     return vals
 
 
+def _integer(minimum: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
+        return value
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (0.0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {value:g}")
+    return value
+
+
+#: Options whose value may start with "-" (a negative number list, e.g. --eigenvalues -1,2):
+#: argparse would take it for an option, so such a value is glued to its option first.
+_VALUE_OPTIONS = ("--eigenvalues",)
+
+
+def _looks_negative(text: str) -> bool:
+    return text[:1] == "-" and (text[1:2].isdigit() or text[1:2] == ".")
+
+
+def _glue_values(argv: list) -> list:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _VALUE_OPTIONS and i + 1 < len(argv) and _looks_negative(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def _plain(text: str) -> str:
+    """Help text without reST markup (double backticks, :mod: roles)."""
+    import re
+
+    return re.sub(r":[a-z]+:`([^`]*)`", r"\1", text).replace("``", "")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m theorems", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="name every claim with its paper label")
+    ls = sub.add_parser("list", help="name every claim with its paper label, grouped by paper")
+    ls.add_argument("--checks", action="store_true",
+                    help="also list each claim's measurement names and required assumptions")
     v = sub.add_parser("verify", help="check every claim on its default (or your) instance")
     v.add_argument("--only", nargs="+", metavar="LABEL", help="claims whose key or label contains LABEL")
     v.add_argument("--json", metavar="PATH", help="also write the verdicts as JSON")
     g = v.add_argument_group("instance (overrides each claim's default)")
-    g.add_argument("--d", type=int, help="dimension d")
-    g.add_argument("--eigenvalues", type=_floats, help="eigenvalues of Z*, e.g. 16,8,4,2")
-    g.add_argument("--m", type=int, help="number of measurements")
-    g.add_argument("--rank", type=int, help="r-hat, columns of U")
-    g.add_argument("--alpha", type=float, help="initialisation scale (largest of a sweep)")
-    g.add_argument("--step", type=float, help="step size mu")
-    g.add_argument("--seed", type=int, help="seed of the instance")
+    g.add_argument("--d", type=_integer(1, "a positive integer"),
+                   help="dimension d (a default r-hat equal to the default d follows d)")
+    g.add_argument("--eigenvalues", type=_floats,
+                   help="eigenvalues of Z*, non-increasing and positive, e.g. 16,8,4,2")
+    g.add_argument("--m", type=_integer(1, "a positive integer"), help="number of measurements")
+    g.add_argument("--rank", type=_integer(1, "a positive integer"), help="r-hat, columns of U")
+    g.add_argument("--alpha", type=_positive_float, help="initialisation scale (largest of a sweep)")
+    g.add_argument("--step", type=_positive_float, help="step size mu")
+    g.add_argument("--seed", type=_integer(0, "a non-negative integer"), help="seed of the instance")
     g.add_argument("--operator", choices=("gaussian", "paper", "identity"), help="measurement ensemble")
     g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     for name, mod in SUBCOMMANDS.items():
         module = importlib.import_module(mod)
-        module.configure(sub.add_parser(name, help=module.__doc__.strip().splitlines()[0]))
+        module.configure(sub.add_parser(name, help=_plain(module.__doc__.strip().splitlines()[0])))
     return p
 
 
-def _list() -> int:
-    from .registry import claims
+def _list(checks: bool = False) -> int:
+    from .registry import papers
 
-    for c in claims():
-        print(f"{c.key:<22} {c.label:<40} {c.title}")
+    for citation, cs in papers():
+        print(citation)
+        for c in cs:
+            print(f"  {c.key:<20} {c.label:<40} {c.title}")
+            if checks:
+                print(f"      measurements: {', '.join(c.measurements) or '(none declared)'}")
+                print(f"      required assumptions: {'; '.join(c.required) or '(none declared)'}")
     return EXIT_OK
 
 
@@ -72,8 +136,12 @@ def _assumption_summary(v) -> str:
 
 
 def _measurement_summary(v) -> str:
+    if v.error:
+        return f"error: {v.error}"
     bad = v.failures()
-    text = f"{len(v.measurements) - len(bad)}/{len(v.measurements)} as predicted"
+    text = f"{v.checks_run - len(bad)}/{v.checks_run} as predicted"
+    if v.not_testable:
+        text += f", {len(v.not_testable)} not testable"
     if bad:
         m = bad[0]
         text += f"; first miss: {m.quantity}: {m.measured_text()} vs {m.predicted}"
@@ -97,7 +165,18 @@ def _table(verdicts) -> str:
     return "\n".join(lines)
 
 
+def _setting(claim, args):
+    """The claim's default with the user's overrides; a default r-hat equal to the default d
+    (the over-parameterised r-hat = d) follows a user's --d unless --rank is given."""
+    overrides = {k: getattr(args, k) for k in ("d", "eigenvalues", "m", "rank", "alpha", "step", "seed", "operator")}
+    if args.d is not None and args.rank is None and claim.default.rank == claim.default.d:
+        overrides["rank"] = args.d
+    return claim.default.replace(**overrides)
+
+
 def _verify(args) -> int:
+    import traceback
+
     from . import _core
     from .registry import select
 
@@ -106,24 +185,28 @@ def _verify(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    overrides = {k: getattr(args, k) for k in ("d", "eigenvalues", "m", "rank", "alpha", "step", "seed", "operator")}
-    verdicts = []
-    t_all = time.perf_counter()
-    for i, claim in enumerate(chosen, 1):
+    settings = []
+    for claim in chosen:  # all instances are validated before anything runs
         try:
-            setting = claim.default.replace(**overrides)
+            setting = _setting(claim, args)
             _validate(setting)
         except (ValueError, TypeError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {claim.key}: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        settings.append(setting)
+    verdicts = []
+    t_all = time.perf_counter()
+    for i, (claim, setting) in enumerate(zip(chosen, settings), 1):
         if not args.quiet:
             print(f"[{i}/{len(chosen)}] {claim.key}: {claim.label} ...", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         try:
             verdict = claim.verify(setting)
-        except (ValueError, TypeError) as exc:
-            print(f"error: {claim.key}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        except Exception as exc:  # one claim's failure must not lose the others' verdicts
+            verdict = claim.error_verdict(setting, exc)
+            print(f"error: {claim.key} raised {type(exc).__name__}: {exc}", file=sys.stderr)
+            if not args.quiet:
+                traceback.print_exc(file=sys.stderr)
         verdicts.append(verdict)
         if not args.quiet:
             print(f"[{i}/{len(chosen)}] {claim.key}: {verdict.status} ({time.perf_counter() - t0:.1f} s)",
@@ -133,39 +216,43 @@ def _verify(args) -> int:
     for v in verdicts:
         print(v.report())
         print()
-    n = {s: sum(v.status == s for v in verdicts) for s in ("HOLDS", "FAILS", "OUT OF SCOPE")}
-    print(f"{n['HOLDS']} hold, {n['FAILS']} fail, {n['OUT OF SCOPE']} out of scope "
-          f"({time.perf_counter() - t_all:.1f} s)")
+    n = {s: sum(v.status == s for v in verdicts) for s in _core.STATUSES}
+    run = sum(v.checks_run for v in verdicts)
+    nt = sum(len(v.not_testable) for v in verdicts)
+    print(f"{n['HOLDS']} hold, {n['FAILS']} fail, {n['OUT OF SCOPE']} out of scope, {n['ERROR']} error "
+          f"({run} checks run, {nt} not testable; {time.perf_counter() - t_all:.1f} s)")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             fh.write(_core.dumps(verdicts))
     if n["FAILS"]:
         return EXIT_FAIL
+    if n["ERROR"]:
+        return EXIT_ERROR
     if n["OUT OF SCOPE"]:
         return EXIT_OUT_OF_SCOPE
     return EXIT_OK
 
 
 def _validate(s) -> None:
+    """Flag-level checks, with messages naming the flag."""
     import sensing
 
-    if s.d < 1:
-        raise ValueError(f"--d must be at least 1, got {s.d}")
-    if s.rank < 1 or s.rank > s.d:
+    if s.rank > s.d:
         raise ValueError(f"--rank must be between 1 and d = {s.d}, got {s.rank}")
-    if s.m is not None and s.m < 1:
-        raise ValueError(f"--m must be at least 1, got {s.m}")
-    sensing.initial_factor(1, 1, s.alpha)  # alpha > 0, finite
-    if not (s.step > 0 and s.step < float("inf")):
-        raise ValueError(f"--step must be positive and finite, got {s.step}")
-    sensing.ground_truth_from_spectrum(s.eigenvalues, s.d, 0)  # positive, decreasing, r* <= d
+    if len(s.eigenvalues) > s.d:
+        raise ValueError(f"--eigenvalues has {len(s.eigenvalues)} entries (r*) but d = {s.d}: "
+                         "need r* <= d (pass --d or fewer --eigenvalues)")
+    try:
+        sensing.ground_truth_from_spectrum(s.eigenvalues, s.d, 0)  # positive, non-increasing
+    except ValueError as exc:
+        raise ValueError(f"--eigenvalues: {exc}") from None
 
 
 def main(argv=None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_values(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "list":
-        return _list()
+        return _list(args.checks)
     if args.command == "verify":
         return _verify(args)
     return importlib.import_module(SUBCOMMANDS[args.command]).run(args)
