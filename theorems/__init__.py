@@ -1,11 +1,19 @@
-"""theorems: the claims of Jin et al. (ICML 2023) as an executable specification.
+"""theorems: claims of theory papers on matrix sensing as an executable specification.
 
-One module per claim (``claim_*.py``); each reads like the statement: the paper's label, the
-statement in the paper's notation, a "numerical reading" paragraph, the assumptions as checkable
-predicates, the prediction, a checker returning a :class:`Verdict`, and a Hypothesis strategy of
-instances that meet the assumptions by construction.
+Layout, bottom to top:
+
+- the claim vocabulary: :mod:`theorems._core` (:class:`Setting`, :class:`AssumptionCheck`,
+  :class:`Measurement`, :class:`Verdict`, :class:`Claim`), :mod:`theorems.assumptions` (the
+  papers' assumptions as predicates), :mod:`theorems.strategies` (Hypothesis instances that meet
+  them by construction) and :mod:`theorems.registry` (the claims, grouped by paper);
+- the claims, one subpackage per paper and one module per claim: :mod:`theorems.jin2023`
+  (Jin, Li, Lyu, Du, Lee, ICML 2023);
+- the tools on top: :mod:`theorems.reproduce` (the paper's experiments, figures and report),
+  :mod:`theorems.mutants` (semantic mutants run against the suite) and :mod:`theorems.cli`
+  (``python -m theorems``).
 """
 from ._core import AssumptionCheck, Claim, Measurement, Setting, Verdict
-from .registry import claims, select
+from .registry import claims, get, papers, select
 
-__all__ = ["AssumptionCheck", "Claim", "Measurement", "Setting", "Verdict", "claims", "select"]
+__all__ = ["AssumptionCheck", "Claim", "Measurement", "Setting", "Verdict", "claims", "get", "papers",
+           "select"]
