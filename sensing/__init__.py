@@ -5,13 +5,13 @@ Analysis of Matrix Sensing* (ICML 2023). Ground truths Z* = X X^T, measurement o
 forward/adjoint/normal maps, the loss f(U) = 1/4 ||A(U U^T) - y||^2, gradient descent from
 U_0 = alpha U-bar with a trajectory record, the rank-s sensing minimisers Z*_s, and RIP constants.
 """
-from .descent import (DivergenceError, DynamicsWarning, NormalMap, StagnationWarning, Trajectory, gradient_descent, operator_norm,
-                      safe_step_size)
+from .descent import (DivergenceError, DynamicsWarning, NormalMap, StagnationWarning, Trajectory,
+                      detect_stagnation, gradient_descent, operator_norm, safe_step_size)
 from .groundtruth import (GroundTruth, gaussian_ground_truth, ground_truth_from_matrix,
                           ground_truth_from_spectrum)
 from .linalg import procrustes_distance, smat, svec, sym
-from .minimizers import (RankSMinimizer, UniquenessReport, check_uniqueness, sensing_minimizer,
-                         spectral_init)
+from .minimizers import (RankSMinimizer, UniquenessReport, check_uniqueness, normal_space_curvature,
+                         sensing_minimizer, spectral_init)
 from .objective import gradient, hessian_vector, loss, residual
 from .operators import (SensingOperator, gaussian_operator, identity_operator, measure,
                         operator_from_matrices, paper_operator)
@@ -20,10 +20,10 @@ from .rip import RIPBound, rip_estimate, rip_exact
 
 __all__ = [
     "DivergenceError", "DynamicsWarning", "GroundTruth", "NormalMap", "RIPBound", "RankSMinimizer", "SensingOperator",
-    "SensingProblem", "Trajectory", "UniquenessReport", "check_uniqueness", "gaussian_ground_truth",
+    "SensingProblem", "Trajectory", "UniquenessReport", "check_uniqueness", "detect_stagnation", "gaussian_ground_truth",
     "gaussian_operator", "gradient", "gradient_descent", "ground_truth_from_matrix",
     "ground_truth_from_spectrum", "hessian_vector", "identity_operator", "initial_factor", "loss",
-    "make_operator", "make_problem", "measure", "operator_from_matrices", "operator_norm",
+    "make_operator", "make_problem", "measure", "normal_space_curvature", "operator_from_matrices", "operator_norm",
     "paper_operator", "procrustes_distance", "residual", "rip_estimate", "rip_exact",
     "safe_step_size", "sensing_minimizer", "StagnationWarning", "smat", "spectral_init", "svec", "sym",
 ]

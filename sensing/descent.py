@@ -12,6 +12,7 @@ snapshots into preallocated arrays there. The README section "Benchmarks" has th
 from __future__ import annotations
 
 import heapq
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -20,6 +21,7 @@ import scipy.linalg
 from scipy.linalg import get_blas_funcs
 from scipy.sparse.linalg import eigsh
 
+from . import tolerances
 from ._validation import as_float_array, check_symmetric, nonneg_int, positive_scalar
 from .linalg import smat, sym_index
 from .objective import check_factor
@@ -33,6 +35,20 @@ DEFAULT_RECORDS = 200
 
 #: The loop checks the losses for divergence at every recorded step and at least this often.
 CHECK_EVERY = 64
+
+#: Stagnation windows (issue 9): W = max(STAGNATION_MIN_WINDOW, T // STAGNATION_WINDOWS) steps, so
+#: a run of T steps is cut into about ten windows and a run shorter than 2 W is never judged. The
+#: plateaus of incremental learning last hundreds of steps at the paper's step sizes, which is why
+#: the rule compares window *minima* and never asks for a decrease step by step.
+STAGNATION_MIN_WINDOW = 100
+STAGNATION_WINDOWS = 10
+
+#: Round-off level of a recorded loss, relative to ``f_scale = max(f(U_0), ||y||^2 / 4)``: the
+#: loss cancels terms of that size (``||A(Z)||^2 - 2 <A(Z), y> + ||y||^2``, or the Gram form
+#: ``(z - z_0)^T G (z - z_0)``), each a sum of n = m or D products, whose rounding error grows like
+#: sqrt(n) eps (Higham's probabilistic bound, as in :func:`sensing.tolerances.gradient_roundoff`,
+#: with the same C = 10). :func:`stagnation_tolerance` evaluates it.
+STAGNATION_ROUNDOFF_C = 10.0
 
 
 class DynamicsWarning(RuntimeWarning):
@@ -125,6 +141,13 @@ class Trajectory:
         ``{t: U_t}`` for each requested snapshot step.
     step_size, steps, mode, dtype
         The run's parameters: mu, T, the operator mode used and the working dtype.
+    stagnation : str or None
+        ``None`` when the loss kept decreasing (or settled at its floor); otherwise a short text
+        naming the window over which the loss stopped decreasing while still oscillating, its
+        values, and the step against :func:`safe_step_size` (see :func:`detect_stagnation`).
+        For a batch: the findings of every flagged run, joined.
+    stagnation_by_run : tuple of (str or None)
+        The same finding per trajectory of a batch (``(stagnation,)`` for a single run).
     """
 
     U: np.ndarray
@@ -138,6 +161,8 @@ class Trajectory:
     steps: int = 0
     mode: str = ""
     dtype: str = "float64"
+    stagnation: str | None = None
+    stagnation_by_run: tuple = ()
 
     @property
     def batched(self) -> bool:
@@ -166,7 +191,9 @@ class Trajectory:
         return Trajectory(self.U[k], self.loss[k], self.record_steps, self.eigenvalues[k],
                           self.distances[k], self.reference_names,
                           {t: u[k] for t, u in self.snapshots.items()}, self.step_size,
-                          self.steps, self.mode, self.dtype)
+                          self.steps, self.mode, self.dtype,
+                          self.stagnation_by_run[k] if self.stagnation_by_run else None,
+                          (self.stagnation_by_run[k],) if self.stagnation_by_run else ())
 
 
 class NormalMap:
@@ -392,6 +419,13 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
     ------
     DivergenceError
         If the loss becomes non-finite or explodes; the message names a safe step size.
+
+    Warns
+    -----
+    StagnationWarning
+        If the loss stopped decreasing over a window of W steps while still oscillating
+        (:func:`detect_stagnation`, W = :func:`stagnation_window` (T)); the same text is in
+        ``Trajectory.stagnation``. Judged on the loss record after the run (no per-step cost).
     """
     op = check_operator(op)
     y = check_measurements(op, y)
@@ -468,9 +502,100 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
                 next_stop = next(stops)
             state.update()
     loss = 0.25 * (quad.T.astype(np.float64) + normal.c)
+    stag = _stagnation_notes(op, y, U0, mu, loss, dtype, normal.mode)
     if not batched:
         U, loss, eig, dist = U[0], loss[0], eig[0], dist[0]
-    return Trajectory(U, loss, rec, eig, dist, names, snaps, mu, T, normal.mode, dtype.name)
+    text = "; ".join(n for n in stag if n) or None
+    if text is not None:
+        warnings.warn(text, StagnationWarning, stacklevel=2)
+    return Trajectory(U, loss, rec, eig, dist, names, snaps, mu, T, normal.mode, dtype.name,
+                      text, tuple(stag))
+
+
+def stagnation_window(steps: int) -> int:
+    """The window W of the stagnation rule for a run of ``steps`` steps:
+    ``max(STAGNATION_MIN_WINDOW, steps // STAGNATION_WINDOWS)``."""
+    return max(STAGNATION_MIN_WINDOW, int(steps) // STAGNATION_WINDOWS)
+
+
+def stagnation_tolerance(f_scale: float, n_terms: int, dtype=np.float64) -> float:
+    """Round-off level of a recorded loss: ``C sqrt(n) eps f_scale`` (see STAGNATION_ROUNDOFF_C)."""
+    return STAGNATION_ROUNDOFF_C * np.sqrt(max(n_terms, 1)) * tolerances.eps(dtype) * f_scale
+
+
+def detect_stagnation(loss, *, tol: float, window: int | None = None) -> dict | None:
+    """Find a window over which the loss of one run stopped decreasing while still moving.
+
+    The record ``f(U_0), ..., f(U_T)`` is cut into consecutive windows of W steps ending at T
+    (the first ``(T + 1) mod W`` steps are not judged). A window is *stagnant* when
+
+    - its minimum is not below the previous window's minimum by more than ``tol`` (the loss
+      did not decrease over W steps), and
+    - its range ``max - min`` exceeds ``tol`` (the loss still moves: it oscillates, far above
+      the round-off floor, instead of having settled at a minimum, possibly a positive one).
+
+    A non-increasing record is never stagnant (its window range is at most the decrease from the
+    previous window's minimum), so a converged run, a run sitting at a positive minimum f* and
+    the slow plateaus of incremental learning are not flagged; only a non-monotone loss that made
+    no progress over W steps is. Work: two passes over the record (after the run, no per-step cost).
+
+    Parameters
+    ----------
+    loss : (T+1,) array_like
+        The per-step loss of one run (``Trajectory.loss``).
+    tol : float
+        Round-off level of the loss values (:func:`stagnation_tolerance`).
+    window : int, optional
+        W; default :func:`stagnation_window` (T).
+
+    Returns
+    -------
+    dict or None
+        ``None`` when no window is stagnant; else the first stagnant window: ``start``, ``stop``
+        (steps, inclusive), ``window``, ``previous_min``, ``min``, ``max``.
+    """
+    loss = np.asarray(loss, dtype=np.float64)
+    T = loss.shape[-1] - 1
+    W = stagnation_window(T) if window is None else nonneg_int(window, "window", minimum=1)
+    n = (T + 1) // W
+    if n < 2:
+        return None
+    first = T + 1 - n * W
+    blocks = loss[first:].reshape(n, W)  # a view: the record is one strided row
+    lo, hi = blocks.min(axis=1), blocks.max(axis=1)
+    bad = (lo[1:] >= lo[:-1] - tol) & (hi[1:] - lo[1:] > tol)
+    if not bad.any():
+        return None
+    j = int(np.argmax(bad)) + 1
+    start = first + j * W
+    return {"start": start, "stop": start + W - 1, "window": W, "previous_min": float(lo[j - 1]),
+            "min": float(lo[j]), "max": float(hi[j])}
+
+
+def _stagnation_notes(op, y, U0, mu, loss, dtype, mode) -> list:
+    """Per-run stagnation findings (None where fine) for the (K, T+1) loss record."""
+    K, T1 = loss.shape
+    if T1 < 2 * STAGNATION_MIN_WINDOW:
+        return [None] * K
+    n_terms = op.m if mode == "dense" else op.D
+    ysq = 0.25 * float(y @ y)
+    found = [detect_stagnation(loss[k], tol=stagnation_tolerance(max(float(loss[k, 0]), ysq), n_terms, dtype))
+             for k in range(K)]
+    if not any(found):
+        return [None] * K
+    safe = safe_step_size(op, y, U0)
+    out = []
+    for k, f in enumerate(found):
+        if f is None:
+            out.append(None)
+            continue
+        who = f"run {k}: " if K > 1 else ""
+        out.append(
+            f"{who}loss stagnated over steps {f['start']}..{f['stop']} (window W = {f['window']}): "
+            f"min {f['min']:.4g} is not below the previous window's min {f['previous_min']:.4g}, "
+            f"while the loss oscillates up to {f['max']:.4g} (initial {float(loss[k, 0]):.4g}); "
+            f"step {mu:.4g} = {mu / safe:.3g} x safe_step_size {safe:.3g}")
+    return out
 
 
 def _merged(*sorted_steps):

@@ -13,7 +13,7 @@ gradient norm reaches the round-off level of :func:`sensing.tolerances.gradient_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg
@@ -160,12 +160,69 @@ def sensing_minimizer(op: SensingOperator, y, s: int, *, init=None,
     return RankSMinimizer(s, U, U @ U.T, L, gn, tol)
 
 
+#: Largest relative spread ``||Z_i - Z_best||_F / ||Z_best||_F`` two converged restarts may show and
+#: still count as one minimiser, whatever the curvature. Where the normal-space Hessian is flat to
+#: working precision the quadratic model below gives no bound; a minimiser that is unique
+#: nevertheless (s > r*, where the extra column enters f_s only at fourth order) is still computed
+#: to a Z-accuracy of about ``(||grad f_s|| / ||A*A||)^(2/3)`` (measured: spread 1.2e-12 at s = 5,
+#: r* = 4, d = 12, m = 150). The cap is sqrt(rtol_iterative) = 6.7e-7 (half the digits of an
+#: iterative solve, the accuracy Newton's method keeps at a singular root); a non-unique
+#: minimiser gives O(1) spreads (0.63 for eig(Z*) = (4, 2, 2, 1), s = 2, full observation).
+SPREAD_CAP = float(np.sqrt(tolerances.rtol_iterative()))
+
+
+def normal_space_curvature(op: SensingOperator, y, U) -> float:
+    """lambda+, the smallest eigenvalue of the Hessian of f_s at U on the normal space.
+
+    f_s is invariant under ``U -> U R``, so its Hessian vanishes on the tangent space
+    ``{U Omega : Omega = -Omega^T}`` of the orbit (dimension s(s-1)/2); lambda+ is the smallest
+    eigenvalue of the Hessian restricted to the orthogonal complement. lambda+ > 0 makes U*_s
+    isolated up to rotation (quadratic growth); lambda+ = 0 (to round-off) is a flat direction.
+    """
+    op = check_operator(op)
+    y = check_measurements(op, y)
+    U = check_factor(op, U, "U")
+    d, s = U.shape
+    f = _RankS(op, y, s)
+    _, _, M = f.fg(U)
+    H = f.hessian(U, M)
+    gens = []
+    for i in range(s):
+        for j in range(i + 1, s):
+            Om = np.zeros((s, s))
+            Om[i, j], Om[j, i] = 1.0, -1.0
+            gens.append((U @ Om).ravel())
+    N = scipy.linalg.null_space(np.array(gens)) if gens else np.eye(d * s)
+    return float(scipy.linalg.eigvalsh(N.T @ H @ N, subset_by_index=[0, 0])[0])
+
+
 @dataclass(frozen=True)
 class UniquenessReport:
-    """Restarts of :func:`sensing_minimizer` from random starts (Lemma 4.4).
+    """Restarts of :func:`sensing_minimizer` from random starts (Lemma 4.4): a certificate.
 
     ``spread`` is ``max_i ||Z_i - Z_best||_F / ||Z_best||_F`` over restarts that reached the
-    round-off gradient level; uniqueness up to rotation predicts it is at round-off level.
+    round-off gradient level; uniqueness up to rotation predicts it is within ``tolerance``.
+
+    Attributes
+    ----------
+    s, best, losses, spread, n_converged, restarts
+        As before: the rank, the best converged run, every run's f_s, the spread, how many runs
+        reached the round-off gradient level and how many were run (spectral start + random).
+    distances : (restarts,) ndarray
+        ``||Z_i - Z_best||_F / ||Z_best||_F`` for every run (converged or not).
+    converged : (restarts,) ndarray of bool
+    curvature : float
+        lambda+ at ``best.U`` (:func:`normal_space_curvature`).
+    tolerance : float
+        The spread the accuracy of the computation allows for a unique minimiser:
+        ``min(2 (2||U|| + e) e / ||Z|| + rtol_exact, SPREAD_CAP)`` with
+        ``e = max(||grad f_s||, round-off) / lambda+`` (first-order distance of a computed U from
+        the orbit {U*_s R}; ``inf`` when lambda+ <= 0) and :data:`SPREAD_CAP`.
+    loss_tol : float
+        Round-off level of f_s: ``rtol_iterative * f_s(0)`` (the loss cancels terms of size
+        ``||y||^2 / 4``).
+    runs : tuple of RankSMinimizer
+        Every run, the spectral start first.
     """
 
     s: int
@@ -174,10 +231,47 @@ class UniquenessReport:
     spread: float
     n_converged: int
     restarts: int
+    distances: np.ndarray = None
+    converged: np.ndarray = None
+    curvature: float = float("nan")
+    tolerance: float = float("nan")
+    loss_tol: float = float("nan")
+    runs: tuple = field(default=(), repr=False)
+
+    @property
+    def tied(self) -> np.ndarray:
+        """Converged runs whose f_s equals the best one's to round-off (``loss_tol``)."""
+        return self.converged & (np.abs(self.losses - self.best.loss) <= self.loss_tol)
+
+    @property
+    def n_distinct(self) -> int:
+        """Converged runs at the best loss (to round-off) whose Z is farther than ``tolerance``
+        from ``Z_best``: each is a second minimiser, so ``n_distinct > 0`` certifies non-uniqueness."""
+        return int(np.count_nonzero(self.tied & (self.distances > self.tolerance)))
+
+    @property
+    def unique(self) -> bool:
+        """Every run converged and all land on one Z*_s: ``spread <= tolerance``."""
+        return bool(self.n_converged == self.restarts and self.spread <= self.tolerance)
+
+    def summary(self) -> str:
+        """One line with the numbers behind :attr:`unique`."""
+        what = ("unique" if self.unique else
+                f"NOT unique: {self.n_distinct} restart(s) at the same loss are different minimisers"
+                if self.n_distinct else "not certified: not every restart converged to one minimiser")
+        return (f"s = {self.s}: {what} (spread {self.spread:.3g} vs tolerance {self.tolerance:.3g}, "
+                f"{self.n_converged}/{self.restarts} converged, losses {np.array2string(self.losses, precision=6)}, "
+                f"lambda+ = {self.curvature:.3g})")
 
 
 def check_uniqueness(op: SensingOperator, y, s: int, *, restarts: int = 4, rng=None) -> UniquenessReport:
-    """Recompute Z*_s from the spectral start and ``restarts`` random starts and compare."""
+    """Recompute Z*_s from the spectral start and ``restarts`` random starts and compare.
+
+    The random starts are i.i.d. Gaussian factors of the scale of ``sqrt(||A*(y)|| / d)``, drawn
+    independently of the spectral start, so a minimiser that is not unique (a flat set of
+    minimisers, e.g. a repeated eigenvalue at s under full observation) shows up as restarts at
+    the same loss but different Z (:attr:`UniquenessReport.n_distinct`).
+    """
     op = check_operator(op)
     y = check_measurements(op, y)
     s = nonneg_int(s, "s", minimum=1, maximum=op.d)
@@ -190,5 +284,13 @@ def check_uniqueness(op: SensingOperator, y, s: int, *, restarts: int = 4, rng=N
     ok = [r for r in runs if r.converged]
     best = min(ok or runs, key=lambda r: r.loss)
     nb = float(np.linalg.norm(best.Z))
-    spread = max(float(np.linalg.norm(r.Z - best.Z)) / nb for r in (ok or runs))
-    return UniquenessReport(s, best, np.array([r.loss for r in runs]), spread, len(ok), len(runs))
+    dist = np.array([float(np.linalg.norm(r.Z - best.Z)) / nb for r in runs])
+    conv = np.array([r.converged for r in runs])
+    spread = float(np.max(dist[conv])) if ok else float(np.max(dist))
+    lam = normal_space_curvature(op, y, best.U)
+    e = max(best.grad_norm, best.grad_tol) / lam if lam > 0 else np.inf
+    quad = 2.0 * (2.0 * np.linalg.norm(best.U, 2) + e) * e / nb + tolerances.rtol_exact()
+    tol = min(quad, SPREAD_CAP)
+    loss_tol = tolerances.rtol_iterative() * 0.25 * float(y @ y)
+    return UniquenessReport(s, best, np.array([r.loss for r in runs]), spread, len(ok), len(runs),
+                            dist, conv, lam, tol, loss_tol, tuple(runs))

@@ -9,10 +9,15 @@ all Z of rank <= r. Here Z ranges over symmetric matrices (the space the operato
 - :func:`rip_estimate`: a **lower bound** on delta_r, from the best rank-r witness found by
   projected power iteration on ``A*A`` (maximising and minimising ``||A(Z)||^2`` over rank-r
   unit-norm Z). A lower bound can refute an RIP assumption but never certify it.
+
+Each bound carries its **witness** W (``RIPBound.witness``): a symmetric matrix with
+``||W||_F = 1`` at which ``| ||A(W)||^2 - 1 | = delta``. For :func:`rip_estimate` it has
+rank <= r, which is what makes the value a lower bound on delta_r (and checkable: anyone can
+recompute ``||A(W)||^2`` and the rank of W).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg
@@ -29,7 +34,16 @@ class RIPBound:
 
     ``kind`` is ``"exact (all symmetric matrices; upper bound for every rank)"`` or
     ``"estimate (lower bound on delta_r)"``; ``lower``/``upper`` are the extreme values of
-    ``||A(Z)||^2`` found over unit-norm Z.
+    ``||A(Z)||^2`` found over unit-norm Z (for an estimate: values attained at rank-r witnesses).
+
+    Attributes
+    ----------
+    witness : (d, d) ndarray or None
+        A symmetric W with ``||W||_F = 1`` (rank <= ``rank`` for an estimate) at which
+        ``| ||A(W)||^2 - 1 | = delta``; ``None`` where the exact constant came from singular
+        values only (Gram matrix above its memory limit).
+    witness_value : float
+        ``||A(W)||^2`` at the witness, as computed (``nan`` without witness).
     """
 
     delta: float
@@ -37,6 +51,8 @@ class RIPBound:
     kind: str
     lower: float
     upper: float
+    witness: np.ndarray | None = field(default=None, repr=False)
+    witness_value: float = float("nan")
 
     @property
     def is_upper_bound(self) -> bool:
@@ -50,17 +66,29 @@ def rip_exact(op: SensingOperator) -> RIPBound:
     """
     op = check_operator(op)
     if op.is_identity:
-        return RIPBound(0.0, None, "exact (all symmetric matrices; upper bound for every rank)", 1.0, 1.0)
+        return RIPBound(0.0, None, "exact (all symmetric matrices; upper bound for every rank)", 1.0, 1.0,
+                        _unit_rank_one(op.d), 1.0)
     if op.m < op.D:
         raise ValueError(f"rip_exact needs m >= d(d+1)/2 = {op.D} measurements, got m = {op.m}; "
                          "use rip_estimate for a lower bound")
+    W = None
     if op.gram_bytes() <= op.gram_memory_limit:
-        w = scipy.linalg.eigvalsh(op.gram())
+        w, V = scipy.linalg.eigh(op.gram())
+        v = V[:, -1] if w[-1] - 1.0 >= 1.0 - w[0] else V[:, 0]
+        W = smat(v, op.d)
+        W /= np.linalg.norm(W)
     else:
         w = scipy.linalg.svdvals(op.S) ** 2 / op.m
     lo, hi = float(np.min(w)), float(np.max(w))
     return RIPBound(max(hi - 1.0, 1.0 - lo), None,
-                    "exact (all symmetric matrices; upper bound for every rank)", lo, hi)
+                    "exact (all symmetric matrices; upper bound for every rank)", lo, hi,
+                    W, float(np.sum(op.forward(W) ** 2)) if W is not None else float("nan"))
+
+
+def _unit_rank_one(d: int) -> np.ndarray:
+    W = np.zeros((d, d))
+    W[0, 0] = 1.0
+    return W
 
 
 def _project_rank(Z: np.ndarray, r: int) -> np.ndarray:
@@ -81,8 +109,8 @@ def rip_estimate(op: SensingOperator, rank: int, *, rng=None, restarts: int = 6,
     r = nonneg_int(rank, "rank", minimum=1, maximum=op.d)
     restarts = nonneg_int(restarts, "restarts", minimum=1, maximum=10_000)
     iterations = nonneg_int(iterations, "iterations", minimum=1, maximum=1_000_000)
-    if op.is_identity:
-        return RIPBound(0.0, r, "estimate (lower bound on delta_r)", 1.0, 1.0)
+    if op.is_identity:  # ||A(W)||^2 = ||W||_F^2 for every W: delta_r = 0, any unit W witnesses it
+        return RIPBound(0.0, r, "estimate (lower bound on delta_r)", 1.0, 1.0, _unit_rank_one(op.d), 1.0)
     rng = np.random.default_rng(rng)
     nm = NormalMap(op, np.zeros(op.m))
     d = op.d
@@ -90,7 +118,7 @@ def rip_estimate(op: SensingOperator, rank: int, *, rng=None, restarts: int = 6,
     def quad(Z):
         return float(svec(Z) @ svec(nm.apply(Z[None])[0]))
 
-    hi, lo = 1.0, 1.0
+    found = []  # (||A(W)||^2, W) at every rank-<= r unit witness reached
     c = None
     for _ in range(restarts):
         B = rng.standard_normal((d, r))
@@ -98,10 +126,15 @@ def rip_estimate(op: SensingOperator, rank: int, *, rng=None, restarts: int = 6,
         Z = Z0
         for _ in range(iterations):
             Z = _project_rank(nm.apply(Z[None])[0], r)
-        hi = max(hi, quad(Z))
+        found.append((quad(Z), Z))
+        hi = max(1.0, max(v for v, _ in found))  # c I - A*A must stay positive definite
         c = 2.0 * hi if c is None else max(c, 2.0 * hi)
         Z = Z0
         for _ in range(iterations):
             Z = _project_rank(c * Z - nm.apply(Z[None])[0], r)
-        lo = min(lo, quad(Z))
-    return RIPBound(max(hi - 1.0, 1.0 - lo), r, "estimate (lower bound on delta_r)", lo, hi)
+        found.append((quad(Z), Z))
+    # each witness W has rank <= r and ||W||_F = 1, so delta_r >= | ||A(W)||^2 - 1 | for each
+    value, W = max(found, key=lambda vw: abs(vw[0] - 1.0))
+    values = [v for v, _ in found]
+    return RIPBound(abs(value - 1.0), r, "estimate (lower bound on delta_r)",
+                    min(values), max(values), W, value)

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -123,3 +125,76 @@ def test_operator_norm_is_repeatable():
     # ARPACK from a fixed start vector: safe steps and tolerances derived from it are bitwise stable
     norms = {sensing.operator_norm(sensing.gaussian_operator(300, 8, 5)) for _ in range(3)}
     assert len(norms) == 1, f"operator_norm varies between calls: {norms}"
+
+
+# ---------------------------------------------------------------- stagnation (issue 9)
+def _oscillating_run():
+    # d = 8, m = 80, eig(Z*) = (4, 2, 1), r = 3: at 10x safe_step_size GD reaches 6e-4 by step
+    # ~100, then settles into an oscillation between 0.223 and 0.288 that neither converges nor
+    # diverges (at 8x it still converges to 3e-30; at 20x it diverges by step 16)
+    pb = sensing.make_problem(8, eigenvalues=[4.0, 2.0, 1.0], m=80, seed=0)
+    U0 = sensing.initial_factor(8, 3, 1e-2, 1)
+    safe = sensing.safe_step_size(pb.op, pb.y, U0)
+    return pb, U0, safe
+
+
+def test_a_step_ten_times_the_safe_step_oscillates_and_is_flagged_as_stagnating():
+    pb, U0, safe = _oscillating_run()
+    with pytest.warns(sensing.StagnationWarning, match=r"stagnated.*10 x safe_step_size") as rec:
+        tr = sensing.gradient_descent(pb.op, pb.y, U0, step=10 * safe, steps=2000)
+    L = tr.loss
+    # the premise: finite, no divergence, but no progress over the second half of the run and
+    # a loss that still moves by a macroscopic amount there (an oscillation, not a plateau)
+    assert np.all(np.isfinite(L)) and L.max() < 10 * L[0], f"max loss {L.max():.3g}, f(U_0) = {L[0]:.3g}"
+    late, early = L[1000:].min(), L[:1000].min()
+    assert late >= early and np.ptp(L[-200:]) > 1e-2 * L[0], (
+        f"min loss over steps 1000..2000 = {late:.4g} vs {early:.4g} before; "
+        f"range over the last 200 steps {np.ptp(L[-200:]):.3g}")
+    assert tr.stagnation is not None and tr.stagnation == str(rec[0].message), tr.stagnation
+    assert tr.stagnation_by_run == (tr.stagnation,)
+
+
+def test_stagnation_is_reported_per_run_of_a_batch():
+    pb, U0, safe = _oscillating_run()
+    U0b = np.stack([U0, 0.5 * U0])
+    with pytest.warns(sensing.StagnationWarning, match=r"run 0: .*run 1: "):
+        tr = sensing.gradient_descent(pb.op, pb.y, U0b, step=10 * safe, steps=2000)
+    assert all(tr.stagnation_by_run) and tr.select(1).stagnation == tr.stagnation_by_run[1]
+
+
+@pytest.mark.parametrize("case", ["safe step", "incremental plateaus", "positive minimum", "noisy y"])
+def test_ordinary_runs_are_not_flagged_as_stagnating(case):
+    pb = sensing.make_problem(10, eigenvalues=[4.0, 2.0, 1.0], m=120, seed=3)
+    y, r, alpha, steps = pb.y, 3, 1e-2, 3000
+    if case == "incremental plateaus":  # alpha = 1e-10: plateaus of ~250 steps at 1 % per 100 steps
+        r, alpha, steps = 4, 1e-10, 4000
+    elif case == "positive minimum":  # r = 1 < r* = 3: the loss settles at f(Z*_1) > 0
+        r = 1
+    elif case == "noisy y":  # y outside the range of A: the loss settles at the residual
+        y = y + 0.1 * np.random.default_rng(0).standard_normal(pb.op.m)
+    U0 = sensing.initial_factor(10, r, alpha, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sensing.StagnationWarning)
+        tr = sensing.gradient_descent(pb.op, y, U0, step=0.02, steps=steps)
+    assert tr.stagnation is None, tr.stagnation
+    if case == "incremental plateaus":  # the premise: plateaus longer than a window-free rule allows
+        rel = np.abs(L := tr.loss)[100:] / L[:-100]
+        assert np.any(rel > 0.99), f"no plateau: max loss ratio over 100 steps {rel.max():.3g}"
+    if case in ("positive minimum", "noisy y"):  # the premise: settled well above round-off
+        assert tr.loss[-1] > 1e-6 * tr.loss[0] and np.ptp(tr.loss[-300:]) <= 1e-12 * tr.loss[0], (
+            f"final loss {tr.loss[-1]:.3g}, last-300-step range {np.ptp(tr.loss[-300:]):.3g}")
+
+
+def test_the_stagnation_rule_flags_only_a_non_monotone_loss_without_progress():
+    # the rule's own control, on synthetic records (W = 100, tol = 1e-12)
+    t = np.arange(2001)
+    detect = lambda L: sensing.detect_stagnation(L, tol=1e-12, window=100)  # noqa: E731
+    plateau = 1.0 + np.exp(-t / 50.0) + 1e-9 * (2001 - t)  # slow but steady decrease
+    floor = 1e-30 * (1 + 0.1 * np.random.default_rng(0).standard_normal(t.size))  # converged
+    settled = 0.25 + 1e-3 * np.exp(-t / 30.0)  # at a positive minimum
+    cycle = 0.25 + 0.03 * (t % 2)  # a period-2 oscillation
+    assert detect(plateau) is None and detect(floor) is None and detect(settled) is None
+    found = detect(cycle)
+    assert found is not None and found["min"] == 0.25 and found["max"] == 0.28, found
+    # a cycle whose minimum still decreases by more than tol per window is progress, not stagnation
+    assert detect(cycle - 1e-6 * t) is None

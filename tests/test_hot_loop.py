@@ -159,3 +159,14 @@ def test_auto_mode_follows_the_cost_model():
     assert GD(op, pb_y, np.full((50, 2), 1e-3), step=1e-3, steps=1).mode == "gram"
     assert GD(op, pb_y, np.full((2, 50, 2), 1e-3), step=1e-3, steps=1).mode == "dense"
     assert sensing.gaussian_operator(400, 50, 0).default_mode(batch=1) == "dense"  # m < D/3
+
+
+def test_the_stagnation_check_adds_no_operator_applications():
+    # issue 9: stagnation is judged on the loss record after the loop (two passes over T+1 floats,
+    # 0.04 ms for T = 2e4; 1.1 ms for T = 1e6), so a long run still costs exactly T+1 products.
+    # Only a flagged run pays one adjoint more, for the safe_step_size quoted in its message.
+    op, y, _ = _problem(8, 60)
+    U0 = sensing.initial_factor(8, 3, 1e-2, 3)
+    op.counts.update(forward=0, adjoint=0, gram=0)
+    tr = GD(op, y, U0, step=0.02, steps=1000, mode="gram")  # W = 100: ten windows judged
+    assert tr.stagnation is None and op.counts == {"forward": 0, "adjoint": 0, "gram": 1001}, op.counts

@@ -1,8 +1,52 @@
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 import sensing
+from sensing import tolerances
+from sensing.linalg import smat, svec
+
+
+def _witness_violations(op, bound, r, known_delta=None) -> list[str]:
+    """What a rank-r RIP lower bound breaks, as messages (empty: it is an honest lower bound).
+
+    The witness W must have rank <= r and ||W||_F = 1 and attain the bound,
+    | ||A(W)||^2 - 1 | = delta; then delta <= delta_r, so it may not exceed a known delta_r.
+    Slack: rtol_exact (100 eps) for ||W||_F and, scaled by max(1, ||A*A||), for ||A(W)||^2 (a
+    D-term quadratic form recomputed here through the forward map, summed in another order);
+    rtol_iterative relative to ||W|| for the eigenvalues that count as zero in rank(W).
+    """
+    W, out = bound.witness, []
+    if W is None:
+        return ["no witness"]
+    lam = np.linalg.eigvalsh(W)
+    rank = int(np.count_nonzero(np.abs(lam) > tolerances.rtol_iterative() * np.max(np.abs(lam))))
+    if rank > r:
+        out.append(f"rank(W) = {rank} > r = {r} (|eigenvalues| {np.sort(np.abs(lam))[::-1]})")
+    nW = float(np.linalg.norm(W))
+    if abs(nW - 1.0) > tolerances.rtol_exact():
+        out.append(f"||W||_F = {nW!r}, not 1")
+    slack = tolerances.rtol_exact() * max(1.0, sensing.operator_norm(op))
+    attained = abs(float(np.sum(op.forward(W) ** 2)) - 1.0)
+    if abs(attained - bound.delta) > slack:
+        out.append(f"| ||A(W)||^2 - 1 | = {attained!r} but the bound says delta = {bound.delta!r}")
+    if known_delta is not None and bound.delta > known_delta + slack:
+        out.append(f"delta = {bound.delta!r} exceeds the known delta_{r} = {known_delta!r}")
+    return out
+
+
+def _trace_stretched(d, c):
+    """A with A*A = I + (c - 1) e e^T, e = svec(I_d)/sqrt(d) (m = D, built from matrices).
+
+    ||A(W)||^2 = 1 + (c - 1) tr(W)^2 / d and max tr(W)^2 over rank-r unit W is r (Cauchy-Schwarz
+    on the r eigenvalues), min is 0: delta_r = |c - 1| r / d exactly, growing with r.
+    """
+    D = d * (d + 1) // 2
+    e = svec(np.eye(d)) / np.sqrt(d)
+    S = np.sqrt(D) * (np.eye(D) + (np.sqrt(c) - 1.0) * np.outer(e, e))  # S^T S / m = I + (c-1) e e^T
+    return sensing.operator_from_matrices(smat(S, d))
 
 
 @given(st.integers(3, 6), st.integers(0, 2**32 - 1), st.integers(1, 3), st.floats(1.0, 3.0))
@@ -12,6 +56,42 @@ def test_rip_estimate_never_exceeds_the_exact_constant(d, seed, r, oversample):
     exact, est = sensing.rip_exact(op), sensing.rip_estimate(op, min(r, d), rng=seed)
     assert est.delta <= exact.delta * (1 + 1e-9) + 1e-12, f"lower bound {est.delta} > exact {exact.delta}"
     assert exact.is_upper_bound and not est.is_upper_bound
+    # both are attained at their witnesses; the estimate's has rank <= r
+    assert _witness_violations(op, est, min(r, d), known_delta=exact.delta) == []
+    assert _witness_violations(op, exact, d) == []
+
+
+@pytest.mark.parametrize("c", [3.0, 0.25])
+@pytest.mark.parametrize("r", [1, 2, 3, 5])
+def test_rip_estimate_is_a_lower_bound_at_a_rank_r_witness_where_delta_r_is_known(c, r):
+    # delta_r = |c - 1| r / 5 in closed form (see _trace_stretched): 0.4 r (c = 3), 0.15 r (c = 1/4).
+    # Measured: the search attains it to 2e-16 for every r (e.g. 0.40000000000000013 at r = 1)
+    op = _trace_stretched(5, c)
+    known = abs(c - 1.0) * r / 5
+    est = sensing.rip_estimate(op, r, rng=0)
+    assert _witness_violations(op, est, r, known_delta=known) == []
+    assert est.delta >= 0.99 * known, f"rank-{r} search found {est.delta!r}, delta_{r} = {known!r}"
+
+
+def test_identity_rip_estimate_has_a_witness_with_delta_zero():
+    op = sensing.identity_operator(5)
+    est = sensing.rip_estimate(op, 2, rng=0)
+    assert est.delta == 0.0 and _witness_violations(op, est, 2, known_delta=0.0) == []
+
+
+def test_the_witness_predicate_catches_a_full_rank_search():
+    # negative control: a mutated estimate that searches over full-rank matrices (here: the rank-d
+    # search relabelled as rank 1) is no lower bound on delta_1 = 0.4; its witness I/sqrt(5) gives
+    # delta = 2.0 = the all-rank constant, which sits under rip_exact and passes the test above.
+    op = _trace_stretched(5, 3.0)
+    full = dataclasses.replace(sensing.rip_estimate(op, 5, rng=0), rank=1)
+    assert full.delta <= sensing.rip_exact(op).delta + 1e-12  # why the old test could not tell
+    found = _witness_violations(op, full, 1, known_delta=0.4)
+    assert len(found) == 2 and "rank(W) = 5 > r = 1" in found[0] and "exceeds the known" in found[1], found
+    # and an inflated delta is not attained at its own witness
+    est = sensing.rip_estimate(op, 1, rng=0)
+    inflated = dataclasses.replace(est, delta=1.1 * est.delta)
+    assert any("but the bound says" in v for v in _witness_violations(op, inflated, 1)), inflated
 
 
 def test_rip_estimate_finds_nearly_the_worst_direction_for_full_rank():
