@@ -30,6 +30,13 @@ Numerical reading
     That is the whole tolerance for full observation. Under RIP the band above is added; no
     paper constant enters. The check also asserts t_1 < t_2 < … (ordered learning).
 
+    Checks (``Measurement.name``): ``times_reached`` (every t_s reached within the horizon);
+    ``time_slope`` (the slope law, on the ranks reached at every α; not testable when there is
+    none — a missing t_s is reported by ``times_reached``, never dropped with the others);
+    ``power_iteration_clock`` (below; not testable when no run has a record in the clock's
+    window); ``ordered_learning`` (t_1 < t_2 < … at every α, a never-reached t_s counting as
+    +∞; not testable for r̂ ∧ r* = 1); ``finite_trajectory`` (framework).
+
     The clock. The law counts t from U_0, so the recorded λ₁(U_tU_tᵀ) at early steps must be
     that of the power iteration (I + μM)^t U_0 (eq. 11), M = 𝒜*(y). The neglected term
     μ𝒜*𝒜(U_tU_tᵀ)U_t has relative size ≤ μ‖𝒜*𝒜‖λ₁(t) per step; summed over the geometric
@@ -43,19 +50,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import strategies as st
 
 import sensing
 
 from .. import assumptions as asm
 from .. import strategies as sst
-from .._core import Claim, Measurement, Setting
+from .._core import FINITE_TRAJECTORY, Claim, Measurement, Setting
 
 ALPHA_DECADES = (0, 2, 4, 6)  # the sweep: alpha_0 * 10^-k
 HALF = 0.5  # t_s: first time lambda_s(U U^T) >= HALF * sigma_s^2
 ROUNDING_SLACK = 2.0  # integer times: slope uncertainty 1/Delta, allowed 2/Delta (see docstring)
 CLOCK_WINDOW = 1e-4  # early records: lambda_1(U U^T) <= CLOCK_WINDOW * sigma-hat_1^2
 CLOCK_RTOL = 2e-3  # 10 x the neglected-term bound ||A*A|| CLOCK_WINDOW with ||A*A|| <= 2 (docstring)
+
+#: Every Measurement.name that :func:`check` emits (plus the framework's finite_trajectory).
+MEASUREMENTS = (
+    "times_reached",  # every lambda_s reaches sigma_s^2 / 2 within the horizon, at every alpha
+    "time_slope",  # slope of t_s against log(1/alpha) in the band of 1/log(1 + mu sigma-hat_s^2)
+    "power_iteration_clock",  # early lambda_1 records follow (I + mu M)^t U_0
+    "ordered_learning",  # t_1 < t_2 < ... at every alpha
+    FINITE_TRAJECTORY,
+)
 
 DEFAULT = Setting(d=20, eigenvalues=(8.0, 4.0, 2.0, 1.0), m=30000, operator="gaussian", rank=20,
                   alpha=1e-3, step=0.005, seed=0)
@@ -69,7 +84,7 @@ class Evidence:
     times: np.ndarray
     sigma_hat_band: np.ndarray  # (s, 2): the slope band's sigma^2 -/+ epsilon
     full_observation: bool
-    clock_error: float = 0.0  # max relative error of early recorded lambda_1 vs power iteration
+    clock_error: float | None = None  # max rel. error of early lambda_1 vs power iteration; None: no early record
 
 
 def alphas(setting: Setting) -> np.ndarray:
@@ -94,7 +109,8 @@ def learning_times(eigenvalues: np.ndarray, targets: np.ndarray, record_steps: n
     return times
 
 
-def evidence(setting: Setting) -> Evidence:
+def trajectory(setting: Setting) -> tuple[np.ndarray, np.ndarray, sensing.Trajectory]:
+    """``(alphas, U0, traj)``: one batched run from U_0[k] = α_kŪ, λ_1..λ_s recorded every step."""
     pb = setting.problem()
     gt = pb.truth
     s_max = setting.s_max
@@ -107,25 +123,34 @@ def evidence(setting: Setting) -> Evidence:
     U0 = np.stack([setting.initial(a) for a in al])
     traj = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T, record_every=1,
                                     n_eigenvalues=s_max)
-    return evidence_from_trajectory(setting, al, U0, traj)
+    return al, U0, traj
 
 
-def clock_error(setting: Setting, U0: np.ndarray, traj: sensing.Trajectory) -> float:
+def evidence(setting: Setting) -> Evidence:
+    return evidence_from_trajectory(setting, *trajectory(setting))
+
+
+def clock_error(setting: Setting, U0: np.ndarray, traj: sensing.Trajectory) -> float | None:
     """Max relative error of the recorded λ₁(U_tU_tᵀ) against the power iteration (I + μM)^tU_0,
-    over the records with λ₁ ≤ CLOCK_WINDOW·σ̂₁² (see the module docstring)."""
+    over the records with λ₁ ≤ CLOCK_WINDOW·σ̂₁² (see the module docstring).
+
+    ``None`` when no run has a record in that window (the clock cannot be read: the claim
+    reports it as not testable, never as a zero error).
+    """
     pb = setting.problem()
     w, V = np.linalg.eigh(pb.op.adjoint(pb.y))
-    worst = 0.0
+    worst = None
     for k in range(U0.shape[0]):
         lam = traj.eigenvalues[k, :, 0]
         early = np.flatnonzero(lam <= CLOCK_WINDOW * w[-1])
         if early.size == 0:
-            continue
+            continue  # this run starts above the window: it has no early record to compare
         t = traj.record_steps[early]
         C = V.T @ U0[k]  # U_0 in M's eigenbasis; (I + mu M)^t scales row i by (1 + mu w_i)^t
         growth = (1.0 + setting.step * w)[None, :, None] ** t[:, None, None]
         sp = np.linalg.svd(growth * C[None], compute_uv=False)[:, 0] ** 2
-        worst = max(worst, float(np.max(np.abs(lam[early] - sp) / sp)))
+        err = float(np.max(np.abs(lam[early] - sp) / sp))
+        worst = err if worst is None else max(worst, err)
     return worst
 
 
@@ -149,29 +174,68 @@ def fitted_slopes(alphas_: np.ndarray, times: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(A, times.astype(float), rcond=None)[0][0]
 
 
+def _order_violations(times: np.ndarray) -> np.ndarray:
+    """Rows (α) where t_1 < t_2 < … fails; a never-reached t_s (−1) counts as +∞, so a learned
+    rank after an unlearned one is a violation and two unlearned ones are not compared."""
+    t = np.where(times < 0, np.inf, times.astype(float))
+    both = np.isfinite(t[:, 1:])  # a finite later time must exceed the earlier one
+    return np.any(both & (t[:, 1:] <= t[:, :-1]), axis=1)
+
+
 def check(setting: Setting, ev: Evidence):
     out = []
-    if np.any(ev.times < 0):
-        out.append(Measurement("t_s reached for every α and s", ev.times.tolist(),
-                               "every λ_s(UUᵀ) reaches σ_s²/2", False))
-        return out, "some rank was never learned within the horizon"
-    slopes = fitted_slopes(ev.alphas, ev.times)
-    delta_x = float(np.log(ev.alphas[0] / ev.alphas[-1]))
-    slack = ROUNDING_SLACK / delta_x
-    for s, slope in enumerate(slopes, start=1):
-        lo_s2, hi_s2 = ev.sigma_hat_band[s - 1]
-        lo = predicted_slope(setting.step, hi_s2) - slack
-        hi = (predicted_slope(setting.step, lo_s2) if lo_s2 > 0 else np.inf) + slack
-        mid = predicted_slope(setting.step, 0.5 * (lo_s2 + hi_s2))
-        text = (f"1/log(1+μσ_{s}²) = {mid:.4g} ± {slack:.2g} (integer times)" if ev.full_observation
-                else f"in [{lo:.4g}, {hi:.4g}] (σ_{s}² ± ε, ± integer-time slack)")
-        out.append(Measurement(f"slope of t_{s} vs log(1/α)", float(slope), text, bool(lo <= slope <= hi)))
-    out.append(Measurement("early λ₁(U_tU_tᵀ) vs power iteration (I+μM)^tU₀ (the clock of t_s), max rel. error",
-                           float(ev.clock_error), f"≤ {CLOCK_RTOL:g} (neglected O(λ₁/σ̂₁²) term)",
-                           bool(ev.clock_error <= CLOCK_RTOL)))
-    ordered = bool(np.all(np.diff(ev.times, axis=1) > 0))
-    out.append(Measurement("t_1 < t_2 < … for every α", ev.times[-1].tolist(), "strictly increasing", ordered))
-    notes = f"α = {', '.join(f'{a:.0e}' for a in ev.alphas)}; t_s rows per α: {ev.times.tolist()}"
+    times = np.asarray(ev.times)
+    s_max = times.shape[1]
+    reached = times >= 0
+    out.append(Measurement("t_s reached for every α and s (−1: never)", times.tolist(),
+                           "every λ_s(UUᵀ) reaches σ_s²/2 within the horizon",
+                           bool(np.all(reached)), name="times_reached"))
+    # the slope law, on the ranks learned at every α (the others are reported by times_reached)
+    cols = np.flatnonzero(np.all(reached, axis=0))
+    slope_q = "slope of t_s vs log(1/α), per s"
+    if cols.size == 0:
+        out.append(Measurement.not_testable("time_slope", slope_q,
+                                            "no rank s reached σ_s²/2 at every α: nothing to fit"))
+    else:
+        if cols.size < s_max:
+            slope_q += f" (ranks reached at every α only: s = {(cols + 1).tolist()})"
+        slopes = fitted_slopes(ev.alphas, times[:, cols])
+        delta_x = float(np.log(ev.alphas[0] / ev.alphas[-1]))
+        slack = ROUNDING_SLACK / delta_x
+        ok, texts = [], []
+        for j, s in enumerate(cols + 1):
+            lo_s2, hi_s2 = ev.sigma_hat_band[s - 1]
+            lo = predicted_slope(setting.step, hi_s2) - slack
+            hi = (predicted_slope(setting.step, lo_s2) if lo_s2 > 0 else np.inf) + slack
+            mid = predicted_slope(setting.step, 0.5 * (lo_s2 + hi_s2))
+            texts.append(f"s={s}: {mid:.4g} ± {slack:.2g}" if ev.full_observation
+                         else f"s={s}: [{lo:.4g}, {hi:.4g}]")
+            ok.append(lo <= slopes[j] <= hi)
+        how = ("1/log(1+μσ_s²) ± integer-time slack" if ev.full_observation
+               else "in [1/log(1+μ(σ_s²+ε)), 1/log(1+μ(σ_s²−ε))] ± integer-time slack")
+        out.append(Measurement(slope_q, [float(x) for x in slopes], f"{how}: " + "; ".join(texts),
+                               bool(all(ok)), name="time_slope"))
+    clock_q = ("early λ₁(U_tU_tᵀ) vs power iteration (I+μM)^tU₀ (the clock of t_s), max rel. error")
+    if ev.clock_error is None:
+        out.append(Measurement.not_testable(
+            "power_iteration_clock", clock_q,
+            f"no record with λ₁ ≤ {CLOCK_WINDOW:g}·σ̂₁² in any run (α too large to read the clock)"))
+    else:
+        out.append(Measurement(clock_q, float(ev.clock_error),
+                               f"≤ {CLOCK_RTOL:g} (neglected O(λ₁/σ̂₁²) term)",
+                               bool(ev.clock_error <= CLOCK_RTOL), name="power_iteration_clock"))
+    order_q = "t_1 < t_2 < … for every α (never reached: +∞)"
+    if s_max < 2:
+        out.append(Measurement.not_testable("ordered_learning", order_q,
+                                            "r̂ ∧ r* = 1: a single rank has no order"))
+    else:
+        bad = _order_violations(times)
+        out.append(Measurement(order_q, times[int(np.argmax(bad))].tolist() if bad.any() else times[-1].tolist(),
+                               "strictly increasing (row shown: the first violating α, else the "
+                               "smallest α)", not bool(bad.any()), name="ordered_learning"))
+    notes = f"α = {', '.join(f'{a:.0e}' for a in ev.alphas)}; t_s rows per α: {times.tolist()}"
+    if not np.all(reached):
+        notes += "; some rank was never learned within the horizon"
     return out, notes
 
 
@@ -196,5 +260,6 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    measurements=MEASUREMENTS,
     required=('eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation',),
 )
