@@ -2,6 +2,8 @@
 # a report that quotes the data, and negative controls whose report must say "NOT reproduced".
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +13,11 @@ from theorems import reproduce as rp
 from theorems.cli import main
 
 pytestmark = pytest.mark.slow
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+#: The committed full run (seed 0) that the README quotes: python -m theorems reproduce --out DIR
+#: --figure-prefix ../figures/, REPORT.md and report.json copied to docs/reproduce/.
+COMMITTED = DOCS / "reproduce"
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +115,12 @@ def test_claims_that_hold_in_the_quick_run_are_reported_as_reproduced(quick):
         assert f["status"] == rp.REPRODUCED, f
 
 
-def test_doubled_gradient_is_reported_as_not_reproducing_the_learning_time_law(tmp_path):
-    rp.reproduce(str(tmp_path), rp.QUICK, experiments=("sweep",), setups=("separated",), fault="gradient-x2")
+def test_doubled_gradient_is_reported_as_not_reproducing_and_fails_under_strict(tmp_path, capsys):
+    # exit status 1: --strict and a finding NOT reproduced; the report is written all the same
+    rc = main(["reproduce", "--out", str(tmp_path), "--quick", "--quiet", "--jobs", "1", "--only", "sweep",
+               "--setups", "separated", "--fault", "gradient-x2", "--strict"])
+    assert rc == 1, f"--strict under --fault gradient-x2 exited {rc}"
+    assert "NOT reproduced: sweep_separated/learning_time_slope_1" in capsys.readouterr().err
     report = (tmp_path / "REPORT.md").read_text(encoding="utf-8")
     findings = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["findings"]
     assert "FAULT INJECTED: `gradient-x2`" in report
@@ -117,6 +128,82 @@ def test_doubled_gradient_is_reported_as_not_reproducing_the_learning_time_law(t
         f = _finding(findings, "sweep_separated", f"learning time of rank {s} ")
         assert f["status"] == rp.NOT_REPRODUCED, f
         assert f"**{rp.NOT_REPRODUCED}** — {f['claim']}" in report
+
+
+def test_clean_run_exits_0_under_strict_and_prints_the_report_path_once_joined(tmp_path, capsys):
+    # the control of the test above: the same experiment without the fault reproduces everything
+    rc = main(["reproduce", "--out", f"{tmp_path}/", "--quick", "--quiet", "--jobs", "1", "--only", "sweep",
+               "--setups", "separated", "--strict"])
+    out = capsys.readouterr().out
+    assert rc == 0, f"clean --strict run exited {rc}: {out}"
+    assert out.strip() == str(tmp_path / "REPORT.md"), out
+
+
+def test_without_strict_a_not_reproduced_finding_still_exits_0(quick):
+    # exit status 0 without --strict whatever the verdicts (the quick run has NOT reproduced ones)
+    _, _, findings = quick
+    assert any(f["status"] == rp.NOT_REPRODUCED for f in findings), [f["status"] for f in findings]
+
+
+def test_bad_jobs_is_a_usage_error_with_exit_status_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "--out", str(tmp_path), "--jobs", "0"])
+    assert exc.value.code == 2 and "--jobs" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir()), "a usage error must run nothing"
+
+
+def test_help_is_plain_text_and_documents_every_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    text = capsys.readouterr().out
+    assert "``" not in text, "reST markup in --help"
+    for status in ("0  the run finished", "1  --strict", "2  usage error"):
+        assert status in text, f"exit status {status!r} not documented in --help"
+
+
+def test_every_finding_has_the_declared_stable_id(quick):
+    _, _, findings = quick
+    ids = [f["id"] for f in findings]
+    assert ids == rp.finding_ids(rp.QUICK), sorted(set(ids) ^ set(rp.finding_ids(rp.QUICK)))
+    assert all(f["status"] in rp.STATUSES for f in findings), {f["status"] for f in findings}
+
+
+def _committed():
+    report = (COMMITTED / "REPORT.md").read_text(encoding="utf-8")
+    data = json.loads((COMMITTED / "report.json").read_text(encoding="utf-8"))
+    return report, data
+
+
+def test_committed_report_is_a_full_seed_0_run_with_the_current_findings_and_vocabulary():
+    report, data = _committed()
+    assert data["config"] == json.loads(json.dumps(dataclasses.asdict(rp.FULL))) and data["fault"] == "none"
+    ids = [f["id"] for f in data["findings"]]
+    assert ids == rp.finding_ids(rp.FULL), sorted(set(ids) ^ set(rp.finding_ids(rp.FULL)))
+    assert data["statuses"] == list(rp.STATUSES)
+    n = {s: sum(f["status"] == s for f in data["findings"]) for s in rp.STATUSES}
+    assert data["counts"] == n
+    assert (f"**{n[rp.REPRODUCED]} claims reproduced, {n[rp.PARTLY]} partly, {n[rp.NOT_REPRODUCED]} not "
+            f"reproduced, {n[rp.NOT_TESTABLE]} not testable.**") in report, n
+    for f in data["findings"]:
+        assert f"| `{f['experiment']}` | {f['claim']} | **{f['status']}** |" in report, f["id"]
+        assert f"- **{f['status']}** — {f['claim']} (`{f['id']}`)" in report, f["id"]
+    for link in re.findall(r"!\[[^]]*\]\(([^)]+)\)", report):
+        assert (COMMITTED / link).is_file(), f"REPORT.md links {link}, which is not in docs/"
+
+
+def test_quick_verdicts_differ_from_the_committed_full_run_exactly_where_its_header_says(quick):
+    _, report, findings = quick
+    _, data = _committed()
+    full = {f["id"]: f["status"] for f in data["findings"]}
+    now = {f["id"]: f["status"] for f in findings}
+    differ = {i for i in now if now[i] != full[i]}
+    known = {k: v for mod in rp.MODULES.values() for k, v in mod.QUICK_DIFFERS.items()}
+    assert differ == set(known), f"differ {sorted(differ)}, declared {sorted(known)}"
+    for i, (status, why) in known.items():
+        assert status == full[i], (i, status, full[i])
+        assert f"| `{i}` | {now[i]} | {full[i]} | {why} |" in report, f"{i} missing from the quick header"
+    for i in set(full) - set(now):
+        assert f"`{i}`" in report.split("| experiment | claim | status |")[0], f"{i} not named as full-run only"
 
 
 def test_truncated_svd_offered_as_minimiser_is_reported_as_not_reproducing(tmp_path):
