@@ -1,0 +1,65 @@
+# The documentation builds offline with warnings as errors, and the README's snippets run as written
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+def python_blocks(text: str) -> list:
+    """The ```python blocks of a Markdown text, in order."""
+    return FENCE.findall(text)
+
+
+def run(args, **kwargs) -> subprocess.CompletedProcess:
+    # a fresh process, from the repository root, as a reader would run it
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, **kwargs)
+
+
+@pytest.mark.slow
+def test_docs_build_offline_without_warnings(tmp_path):
+    # -W: any warning fails the build; --keep-going: report all of them. The build imports
+    # nothing from the network (no intersphinx, no remote images; docs/conf.py).
+    out = run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+               "-d", str(tmp_path / "doctrees"), "docs", str(tmp_path / "html")])
+    assert out.returncode == 0, f"sphinx-build exited {out.returncode}:\n{out.stderr[-6000:]}"
+    html = tmp_path / "html"
+    # one generated page per registered claim, and the API page of every claim module
+    import theorems
+
+    for claim in theorems.claims():
+        page = html / "_generated" / "claims" / f"{claim.key}.html"
+        assert page.exists(), f"no page for claim {claim.key!r} in {sorted(p.name for p in page.parent.iterdir())}"
+        assert claim.key in page.read_text(encoding="utf-8")
+    assert (html / "_generated" / "report.html").exists()
+
+
+def test_readme_keeps_the_two_opening_commands():
+    text = README.read_text(encoding="utf-8")
+    for command in ('python -m pip install -e . && python -m theorems verify',
+                    'python -m pip install -e ".[test]" && python -m pytest -n 2'):
+        assert command in text, f"README lost the command {command!r}"
+
+
+def test_readme_has_python_blocks():
+    # guards the extraction below: a changed fence syntax must not make the next test vacuous
+    assert len(python_blocks(README.read_text(encoding="utf-8"))) >= 2
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks(README.read_text(encoding="utf-8")))))
+def test_readme_python_block_runs_as_written_and_prints(index):
+    code = python_blocks(README.read_text(encoding="utf-8"))[index]
+    out = run([sys.executable, "-c", code])
+    assert out.returncode == 0, f"README python block {index} exited {out.returncode}:\n{code}\n{out.stderr[-3000:]}"
+    # a script that ends in a bare expression prints nothing: the snippets show print
+    assert out.stdout.strip(), f"README python block {index} printed nothing:\n{code}"
+
+
+def test_block_extraction_finds_fenced_python_only():
+    text = "x\n```python\nprint(1)\n```\n```bash\nls\n```\n```python\nprint(2)\n```\n"
+    assert python_blocks(text) == ["print(1)\n", "print(2)\n"]
