@@ -63,3 +63,19 @@ def test_readme_python_block_runs_as_written_and_prints(index):
 def test_block_extraction_finds_fenced_python_only():
     text = "x\n```python\nprint(1)\n```\n```bash\nls\n```\n```python\nprint(2)\n```\n"
     assert python_blocks(text) == ["print(1)\n", "print(2)\n"]
+
+
+def test_the_readme_quotes_the_committed_reproduction_report():
+    import json
+    import re
+
+    report = json.loads((ROOT / "docs" / "reproduce" / "report.json").read_text(encoding="utf-8"))
+    text = README.read_text(encoding="utf-8")
+    block = text.split("<!-- report:begin -->", 1)[1].split("<!-- report:end -->", 1)[0]
+    counts = ", ".join(f"{n} {status}" for status, n in report["counts"].items())
+    assert counts + "." in " ".join(block.split()), f"README counts differ from the report: {counts}"
+    status = {f["id"]: f["status"] for f in report["findings"]}
+    quoted = re.findall(r"`([a-z0-9_./]+)`: ([A-Za-z ]+?)[;.]", block)
+    assert quoted, "no finding quoted between the report markers"
+    for fid, st in quoted:
+        assert status.get(fid) == st, f"README says {fid}: {st!r}, the report says {status.get(fid)!r}"
