@@ -1,13 +1,14 @@
 # Landscape of f_s: Lemmas 4.4, 4.6, 4.8, Cor 4.9 (v1: Lemmas 4.2-4.4, Cor 4.1), Lemmas E.1, G.2
-import dataclasses
 import itertools
+from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 import pytest
 from hypothesis import given
 
 import sensing
-from tests.claim_asserts import assert_claim_holds, assert_meets_assumptions
+from tests.claim_asserts import assert_claim_holds, assert_fails_on, assert_meets_assumptions, control
 from theorems.jin2023 import landscape as claim
 from theorems._core import Setting
 from theorems.strategies import required_m
@@ -15,19 +16,15 @@ from theorems.strategies import required_m
 pytestmark = pytest.mark.theorem("landscape")
 
 
-def failing(verdict, prefix):
-    """The measurements whose quantity starts with ``prefix`` and that failed."""
-    return [m for m in verdict.failures() if m.quantity.startswith(prefix)]
-
-
-def measurement(verdict, prefix):
-    (m,) = [m for m in verdict.measurements if m.quantity.startswith(prefix)]
-    return m
-
-
 @pytest.fixture(scope="module")
 def default():
     setting = claim.DEFAULT
+    return setting, claim.evidence(setting)
+
+
+@lru_cache(maxsize=1)
+def full_observation():
+    setting = claim.DEFAULT.replace(operator="identity")
     return setting, claim.evidence(setting)
 
 
@@ -52,9 +49,10 @@ def test_default_instance_holds(default):
 
 
 def test_full_observation_instance_holds_with_zstar_equal_to_the_truncated_svd():
-    verdict = claim.CLAIM.verify(claim.DEFAULT.replace(operator="identity"))
+    verdict = claim.CLAIM.judge(*full_observation())
     assert verdict.status == "HOLDS", verdict.report()
-    assert measurement(verdict, "Lemma 4.8").predicted.startswith("≤ the accuracy"), verdict.report()
+    assert verdict.measurement(claim.GAP).predicted.startswith("≤ the accuracy"), verdict.report()
+    assert not verdict.measurement(claim.EXPONENT).testable, verdict.report()
 
 
 # ----------------------------------------------------------------- the closed-form predictions
@@ -89,144 +87,155 @@ def test_lemma_g2_constant_fails_at_full_observation_once_sigma2_sq_exceeds_half
     # lambda_min = tau_1 (1.1 - 2 sqrt(0.1 sigma_1^2 / tau_1)) < 0.2 tau_1 for ratio > 0.506
     setting = Setting(d=6, eigenvalues=(1.0, ratio), operator="identity", rank=2, seed=1)
     verdict = claim.CLAIM.verify(setting)
-    m = measurement(verdict, "Lemma G.2: min")
+    m = verdict.measurement(claim.G2_CONVEXITY)
     edge = claim.full_observation_edge(setting.eigenvalues)
     assert not m.holds and edge < claim.CONVEXITY_CONSTANT, verdict.report()
     assert m.measured == pytest.approx(edge, abs=1e-12), verdict.report()
-    assert [f.quantity for f in verdict.failures()] == [m.quantity], verdict.report()
+    assert verdict.failing() == (claim.G2_CONVEXITY,), verdict.report()
 
 
-# ------------------------------------------------------- negative controls: Lemma 4.4, Def 1.1, Cor 4.9
-def test_checker_rejects_the_truncated_svd_offered_as_zstar_s(default):
-    setting, ev = default
-    gt = setting.problem().truth
-    # s < r* (for s = r*, Z*_{r*} = Z* = X X^T really is the truncated SVD)
-    U = tuple(gt.X_s(s) for s in range(1, setting.s_max)) + (ev.minimisers.U[-1],)
-    svd = dataclasses.replace(ev.minimisers, U=U)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, minimisers=svd))
-    assert failing(verdict, "Def 1.1"), verdict.report()
-
-
-def test_checker_rejects_restarts_that_disagree_or_do_not_converge(default):
-    setting, ev = default
-    gt = setting.problem().truth
-    mins = ev.minimisers
-    # one restart "found" the truncated SVD: the spread is the gap ||Z*_1 - X_1 X_1^T|| / ||Z*_1||
+# ---------------------------------------------- negative controls: one doctored evidence per check
+def _restart_found_the_svd(setting, ev):
+    # one restart "found" the truncated SVD: the spread is ||Z*_1 - X_1 X_1^T|| / ||Z*_1||
+    mins, Z1 = ev.minimisers, ev.minimisers.U[0] @ ev.minimisers.U[0].T
     spread = mins.spread.copy()
-    spread[0] = np.linalg.norm(mins.U[0] @ mins.U[0].T - gt.truncated(1)) / np.linalg.norm(mins.U[0] @ mins.U[0].T)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, minimisers=dataclasses.replace(mins, spread=spread)))
-    assert failing(verdict, "Lemma 4.4"), verdict.report()
-    stuck = dataclasses.replace(mins, n_converged=mins.n_converged - 1)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, minimisers=stuck))
-    assert failing(verdict, "Lemma 4.4"), verdict.report()
+    spread[0] = np.linalg.norm(Z1 - setting.problem().truth.truncated(1)) / np.linalg.norm(Z1)
+    return setting, replace(ev, minimisers=replace(mins, spread=spread))
 
 
-def test_checker_rejects_a_minimiser_with_a_collapsed_column(default):
-    # the critical point [sigma_1 v_1, 0] of F_2 offered as U*_2: sigma_min = 0 < sigma_2 / 2
-    setting, ev = default
+def _svd_as_minimiser(setting, ev):
+    # s < r* (for s = r*, Z*_{r*} = Z* = X X^T really is the truncated SVD)
     gt = setting.problem().truth
+    U = tuple(gt.X_s(s) for s in range(1, setting.s_max)) + (ev.minimisers.U[-1],)
+    return setting, replace(ev, minimisers=replace(ev.minimisers, U=U))
+
+
+def _collapsed_column(setting, ev):
+    # [U*_1, 0] is a critical point of f_2 (its gradient is [grad f_1(U*_1), 0]): stationary, but
+    # sigma_min = 0 < sigma_2 / 2
     U = list(ev.minimisers.U)
-    U[1] = np.column_stack([gt.X_s(1), np.zeros(gt.d)])
-    collapsed = dataclasses.replace(ev.minimisers, U=tuple(U))
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, minimisers=collapsed))
-    assert failing(verdict, "Cor 4.9"), verdict.report()
+    U[1] = np.column_stack([U[0][:, 0], np.zeros(setting.d)])
+    return setting, replace(ev, minimisers=replace(ev.minimisers, U=tuple(U)))
 
 
-# --------------------------------------------------------------- negative controls: Lemma 4.6 (RSI)
-@pytest.mark.parametrize("wrong", ["sign", "factor 1/m"])
-def test_rsi_checker_rejects_a_gradient_with_the_wrong_sign_or_factor(default, wrong):
-    setting, ev = default
-    factor = -1.0 if wrong == "sign" else 1.0 / setting.m  # 1/m: a doubled 1/m normalisation
-    rsi = tuple(dataclasses.replace(r, grads=factor * r.grads) for r in ev.rsi)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, rsi=rsi))
-    assert failing(verdict, "Lemma 4.6"), verdict.report()
+def _rsi_gradients(factor):
+    # -1: the wrong sign; 1/m: a doubled 1/m normalisation
+    def doctor(setting, ev):
+        f = factor if factor != "1/m" else 1.0 / setting.m
+        return setting, replace(ev, rsi=tuple(replace(r, grads=f * r.grads) for r in ev.rsi))
+    return doctor
 
 
-def test_rsi_checker_rejects_the_full_observation_gradient_in_place_of_the_sensing_gradient(default):
+def _full_observation_gradient(setting, ev):
     # (U U^T - Z*) U vanishes at X_s, not at U*_s: near U*_s it is O(delta), not O(||U - U*_s||)
-    setting, ev = default
-    gt = setting.problem().truth
-    rsi = tuple(dataclasses.replace(r, grads=(r.points @ np.swapaxes(r.points, 1, 2) - gt.Z) @ r.points)
-                for r in ev.rsi)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, rsi=rsi))
-    assert failing(verdict, "Lemma 4.6"), verdict.report()
+    Z = setting.problem().truth.Z
+    return setting, replace(ev, rsi=tuple(replace(r, grads=(r.points @ np.swapaxes(r.points, 1, 2) - Z) @ r.points)
+                                          for r in ev.rsi))
 
 
-def test_rsi_checker_rejects_the_truncated_svd_as_the_anchor(default):
-    setting, ev = default
+def _svd_as_rsi_anchor(setting, ev):
     op, y, gt = claim.working_problem(setting)
     rng = np.random.default_rng(0)
-    rsi = tuple(claim.rsi_samples(op, y, gt, gt.X_s(s), rng) for s in range(1, setting.s_max))
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, rsi=rsi))
-    assert failing(verdict, "Lemma 4.6"), verdict.report()
+    return setting, replace(ev, rsi=tuple(claim.rsi_samples(op, y, gt, gt.X_s(s), rng) for s in range(1, setting.s_max)))
 
 
-# -------------------------------------------------------------------- negative controls: Lemma 4.8
-def test_gap_checker_rejects_the_truncated_svd_as_zstar_s(default):
-    setting, ev = default
-    sweep = dataclasses.replace(ev.sweep, gaps=np.zeros_like(ev.sweep.gaps))
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, sweep=sweep))
-    assert failing(verdict, "Lemma 4.8: ‖Z*_s"), verdict.report()
-    assert failing(verdict, "Lemma 4.8: exponent"), verdict.report()
+def _unresolved_gap(setting, ev):
+    # Z*_s known only to 10x the gap: "Z*_s != X_s X_s^T" is not resolved
+    return setting, replace(ev, sweep=replace(ev.sweep, gap_floor=10.0 * ev.sweep.gaps[0]))
 
 
-@pytest.mark.parametrize("exponent", [0.0, -1.0])
-def test_gap_checker_rejects_gaps_that_do_not_scale_like_delta(default, exponent):
+def _gap_at_full_observation(setting, ev):
+    # delta = 0 must give Z*_s = X_s X_s^T: a gap of 1e-6 is far above the accuracy
+    fs, fev = full_observation()
+    return fs, replace(fev, sweep=replace(fev.sweep, gaps=fev.sweep.gaps + 1e-6))
+
+
+def _gap_exponent(exponent):
     # 0: a Z*_s that does not approach X_s X_s^T as m grows; -1: a gap of order delta^2
-    setting, ev = default
-    ms = ev.sweep.ms.astype(float)
-    gaps = ev.sweep.gaps[:1] * (ms[:, None] / ms[0]) ** exponent
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, sweep=dataclasses.replace(ev.sweep, gaps=gaps)))
-    assert failing(verdict, "Lemma 4.8: exponent"), verdict.report()
+    def doctor(setting, ev):
+        ms = ev.sweep.ms.astype(float)
+        gaps = ev.sweep.gaps[:1] * (ms[:, None] / ms[0]) ** exponent
+        return setting, replace(ev, sweep=replace(ev.sweep, gaps=gaps))
+    return doctor
 
 
-# -------------------------------------------------------------------- negative controls: Lemma E.1
-def test_critical_point_checker_rejects_a_point_that_is_not_a_sub_collection_of_eigenvectors(default):
-    setting, ev = default
+def _off_critical(setting, ev):
+    # the saddle sigma_2 v_2 of F_1 moved along v_2 by t: the gradient 2 sigma_2^2 t is 4x its
+    # round-off level, while lambda_min moves by 2 sigma_2 t, below the ARPACK tolerance
     gt = setting.problem().truth
-    u = (gt.X[:, 0] + gt.X[:, 1]) / np.sqrt(2.0)
-    doctored = claim.critical_point(gt, 1, (0,), np.random.default_rng(0), U=u[:, None])
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, critical=ev.critical + (doctored,)))
-    assert failing(verdict, "Lemma E.1: max ‖∇F_s‖"), verdict.report()
+    op = sensing.identity_operator(gt.d)
+    u = gt.X[:, 1]
+    t = 4.0 * claim.grad_roundoff(op, op.forward(gt.Z), u[:, None]) / (2.0 * gt.eigenvalues[1])
+    point = claim.critical_point(gt, 1, (1,), np.random.default_rng(0), U=((1.0 + t / gt.sigmas[1]) * u)[:, None])
+    return setting, replace(ev, critical=ev.critical + (point,))
 
 
-@pytest.mark.parametrize("wrong", ["no residual term", "half normalisation", "sign"])
-def test_critical_point_checker_rejects_a_doctored_hessian(default, wrong):
-    setting, ev = default
-
-    def hvp(op, y, U, H):
-        full = sensing.hessian_vector(op, y, U, H)
-        if wrong == "no residual term":  # drops A*(A(U U^T) - y) H
-            return full - op.adjoint(sensing.residual(op, y, U)) @ H
-        return (2.0 if wrong == "half normalisation" else -1.0) * full
-
-    points = claim.critical_points(setting, np.random.default_rng(1), hvp=hvp)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, critical=points))
-    assert failing(verdict, "Lemma E.1: max |λ_min"), verdict.report()
+def _doctored_hessian(wrong):
+    def doctor(setting, ev):
+        def hvp(op, y, U, H):
+            full = sensing.hessian_vector(op, y, U, H)
+            if wrong == "no residual term":  # drops A*(A(U U^T) - y) H
+                return full - op.adjoint(sensing.residual(op, y, U)) @ H
+            return (2.0 if wrong == "half normalisation" else -1.0) * full
+        return setting, replace(ev, critical=claim.critical_points(setting, np.random.default_rng(1), hvp=hvp))
+    return doctor
 
 
-# -------------------------------------------------------------------- negative controls: Lemma G.2
-def test_convexity_checker_rejects_a_ball_around_a_saddle_or_too_large(default):
-    setting, ev = default
-    gt = setting.problem().truth
-    rng = np.random.default_rng(2)
-    saddle = claim.ball_samples(setting, rng, centre=gt.X[:, 1], minimiser=ev.ball.minimiser)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, ball=saddle))
-    assert failing(verdict, "Lemma G.2: min"), verdict.report()
-    wide = claim.ball_samples(setting, rng, radius=3.0 * claim.ball_radius(gt), minimiser=ev.ball.minimiser)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, ball=wide))
-    assert failing(verdict, "Lemma G.2: min"), verdict.report()
+def _ball(**kwargs):
+    def doctor(setting, ev):
+        gt = setting.problem().truth
+        kw = {k: (v(gt) if callable(v) else v) for k, v in kwargs.items()}
+        return setting, replace(ev, ball=claim.ball_samples(setting, np.random.default_rng(2),
+                                                            minimiser=ev.ball.minimiser, **kw))
+    return doctor
 
 
-def test_convexity_checker_rejects_a_hessian_of_the_wrong_sign_and_a_minimiser_outside_the_ball(default):
-    setting, ev = default
-    gt = setting.problem().truth
-    flipped = claim.ball_samples(setting, np.random.default_rng(3), flip=-1.0, minimiser=ev.ball.minimiser)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, ball=flipped))
-    assert failing(verdict, "Lemma G.2: min"), verdict.report()
-    far = dataclasses.replace(ev.ball, minimiser=gt.X[:, 0] * 0.5)
-    verdict = claim.CLAIM.judge(setting, dataclasses.replace(ev, ball=far))
-    assert failing(verdict, "Lemma G.2: ‖u*₁"), verdict.report()
+def _minimiser_outside_the_ball(setting, ev):
+    return setting, replace(ev, ball=replace(ev.ball, minimiser=0.5 * setting.problem().truth.X[:, 0]))
+
+
+# (measurement, doctoring, checks the same fault necessarily breaks too)
+CONTROLS = [
+    pytest.param(claim.UNIQUE, _restart_found_the_svd, (), id="restart spread = the O(delta) gap"),
+    pytest.param(claim.UNIQUE, lambda s, ev: (s, replace(ev, minimisers=replace(
+        ev.minimisers, n_converged=ev.minimisers.n_converged - 1))), (), id="a restart did not converge"),
+    pytest.param(claim.STATIONARY, _svd_as_minimiser, (), id="truncated svd offered as U*_s"),
+    pytest.param(claim.SIGMA_MIN, _collapsed_column, (), id="[U*_1, 0] offered as U*_2"),
+    pytest.param(claim.RSI, _rsi_gradients(-1.0), (), id="gradient of the wrong sign"),
+    pytest.param(claim.RSI, _rsi_gradients("1/m"), (), id="gradient with a factor 1/m"),
+    pytest.param(claim.RSI, _full_observation_gradient, (), id="full-observation gradient"),
+    pytest.param(claim.RSI, _svd_as_rsi_anchor, (), id="truncated svd as the RSI anchor"),
+    pytest.param(claim.GAP, _unresolved_gap, (), id="gap below the accuracy of Z*_s"),
+    pytest.param(claim.GAP, _gap_at_full_observation, (), id="nonzero gap at delta = 0"),
+    pytest.param(claim.EXPONENT, _gap_exponent(0.0), (), id="gap not shrinking with m"),
+    pytest.param(claim.EXPONENT, _gap_exponent(-1.0), (), id="gap of order delta^2"),
+    pytest.param(claim.E1_GRADIENT, _off_critical, (), id="a point just off the saddle sigma_2 v_2"),
+    pytest.param(claim.E1_HESSIAN, _doctored_hessian("half normalisation"), (), id="hessian doubled"),
+    # dropping the residual term removes the negative curvature of every saddle as well
+    pytest.param(claim.E1_HESSIAN, _doctored_hessian("no residual term"), (claim.E1_SADDLES,),
+                 id="hessian without its residual term"),
+    # the closed form's signs are the classification: a Hessian that misclassifies a saddle
+    # cannot match it
+    pytest.param(claim.E1_SADDLES, _doctored_hessian("sign"), (claim.E1_HESSIAN,),
+                 id="hessian of the wrong sign"),
+    pytest.param(claim.G2_CONVEXITY, _ball(radius=lambda gt: 3.0 * claim.ball_radius(gt)), (),
+                 id="ball three times too large"),
+    pytest.param(claim.G2_CONVEXITY, _ball(flip=-1.0), (), id="hessian of the wrong sign"),
+    # a ball around the saddle sigma_2 v_2 no longer holds u*_1
+    pytest.param(claim.G2_CONVEXITY, _ball(centre=lambda gt: gt.X[:, 1]), (claim.G2_MINIMISER,),
+                 id="ball around a saddle"),
+    pytest.param(claim.G2_MINIMISER, _minimiser_outside_the_ball, (), id="u*_1 outside the ball"),
+]
+
+
+@pytest.mark.parametrize("name, doctor, also", CONTROLS)
+def test_evidence_doctored_against_one_lemma_fails_exactly_that_check(default, name, doctor, also):
+    setting, ev = doctor(*default)
+    assert_fails_on(claim.CLAIM.judge(setting, ev), name, also=also)
+
+
+for _name in claim.MEASUREMENTS:
+    control("landscape", measurement=_name)(test_evidence_doctored_against_one_lemma_fails_exactly_that_check)
 
 
 # ------------------------------------------------------- where the Lemma 4.8 band comes from (opt-in)

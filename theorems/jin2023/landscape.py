@@ -37,16 +37,21 @@ Numerical reading
     orthogonal to the rotations {U*_sΩ} (computed with ``eigsh``). Every slack below derives
     from e, from ``rtol_exact`` (100 eps, rounding of direct products) or from ``rtol_iterative``
     (2000 eps, SciPy's ARPACK test tolerance); no paper constant is loosened.
-    (1) Lemma 4.4: ``sensing.check_uniqueness`` (spectral start + 3 random restarts); all must
-        converge and their Z agree to 2(2‖U*_s‖ + e)e/‖Z*_s‖_F + 100 eps. Def. 1.1: ‖∇f_s(U*_s)‖
+    Measurement names (``Claim.measurements``) in brackets. A check whose premise is absent on an
+    instance is reported *not testable* with the reason, never dropped: no s < r* (Lemma 4.8),
+    full observation (the exponent: δ = 0 at every m), τ = 0 (RSI: radius and constant vanish),
+    τ₁ = 0 (Lemma G.2: ball and ι vanish), λ⁺ ≤ 0 at a computed U*_s (Lemma 4.4 and Cor 4.9:
+    the accuracy e is unbounded).
+    (1) Lemma 4.4 [``lemma_4_4_restarts_agree``]: ``sensing.check_uniqueness`` (spectral start + 3 random restarts); all must
+        converge and their Z agree to 2(2‖U*_s‖ + e)e/‖Z*_s‖_F + 100 eps. Def. 1.1 [``def_1_1_stationary``]: ‖∇f_s(U*_s)‖
         below the round-off level, recomputed here, so a truncated SVD offered as Z*_s fails.
-    (2) Lemma 4.6, constant checked literally: 32 random U = U*_sR + H per s (random rotation R,
+    (2) Lemma 4.6 [``lemma_4_6_rsi``], constant checked literally: 32 random U = U*_sR + H per s (random rotation R,
         ‖H‖_F uniform in [0.05, 1]·r₀, r₀ = 10⁻²κ*⁻¹‖X‖) and ±the flattest normal-space Hessian
         direction at r₀/2 and r₀. R' (Π_s(U) = U*_sR') comes from ``orthogonal_procrustes``.
         At this radius the ratio is essentially the Hessian's Rayleigh quotient over τ, so
         the flattest direction is where it is smallest; slack is the gradient's round-off plus
         ‖∇f_s(U)‖e, over τ‖D‖². We report the worst ratio against the proof's 0.5.
-    (3) Lemma 4.8: the constant 160 (used with δ's exact upper bound over S^d) is ~10⁴ times
+    (3) Lemma 4.8 [``lemma_4_8_gap``, ``lemma_4_8_gap_exponent``]: the constant 160 (used with δ's exact upper bound over S^d) is ~10⁴ times
         the gap at practical m. We report it and test the scaling instead. m_k = 4^k m, k = 0..6
         (up to 4096 m), nested: each step adds fresh Gaussian rows to the setting's operator.
         The rows svec(sym A_i) are i.i.d. N(0, I) in both ensembles, so we add them through
@@ -58,13 +63,17 @@ Numerical reading
         Gaussian), while the exponents 0 and −1 lie 11 s.d. from −½. The opt-in (xslow)
         test ``test_gap_exponent_band_is_at_least_four_standard_deviations`` redoes this.
         gap/ε (ε = ‖(𝒜*𝒜 − I)Z*‖) is reported.
-    (4) Cor 4.9: σ_min(U*_s) + e + 100 eps·‖U*_s‖ ≥ σ_s/2.
-    (5) Lemma E.1: every S ⊆ {1..r*} with |S| ≤ s, columns σ_iv_i (i ∈ S) and zeros, times a
+    (4) Cor 4.9 [``cor_4_9_sigma_min``]: σ_min(U*_s) + e + 100 eps·‖U*_s‖ ≥ σ_s/2.
+    (5) Lemma E.1 [``lemma_e1_critical_points``, ``lemma_e1_hessian_closed_form``,
+        ``lemma_e1_strict_saddles``]: every S ⊆ {1..r*} with |S| ≤ s, columns σ_iv_i (i ∈ S) and zeros, times a
         random orthogonal R. Each point must have ‖∇F_s‖ ≤ round-off. Its λ_min, from ``eigsh``
         on a ``LinearOperator`` of ``sensing.hessian_vector``, must match the closed form within
         2000 eps·‖A*A‖(3‖U‖² + ‖Z*‖_F). Every S ≠ {1..s} must have λ_min < 0, and the top
-        collection must have λ_min ≥ 0.
-    (6) Lemma G.2, constants checked literally: λ_min(∇²f₁(u)) ≥ 0.2τ₁ at 48 uniform points of
+        collection must have λ_min ≥ 0. With λ_min matching the closed form, the classification
+        follows from the closed form's signs; it is the paper's statement, kept as its own check
+        (its control necessarily breaks the closed form too).
+    (6) Lemma G.2 [``lemma_g2_strong_convexity``, ``lemma_g2_minimiser_in_ball``], constants
+        checked literally: λ_min(∇²f₁(u)) ≥ 0.2τ₁ at 48 uniform points of
         the ball, the 2(r*+1) boundary points σ₁v₁ ± a₁v_j, and the end point of an SLSQP
         search for the smallest λ_min. The Hessian is dense (d HVPs through G), ``eigvalsh``,
         slack 100 eps times the same norm bound. u*₁ must lie in the ball.
@@ -125,6 +134,21 @@ RESTARTS = 3  # random restarts of the minimiser per s (Lemma 4.4), besides the 
 SWEEP_FACTORS = tuple(4 ** k for k in range(7))  # m_k = m * 4^k, k = 0..6 (Lemma 4.8)
 RSI_SAMPLES = 32  # random perturbations per s (Lemma 4.6), plus 4 along the flattest direction
 BALL_SAMPLES = 48  # random points in B(sigma_1 v_1, a_1) (Lemma G.2), plus boundary points
+
+# ------------------------------------------------------------- measurement names (report order)
+UNIQUE = "lemma_4_4_restarts_agree"
+STATIONARY = "def_1_1_stationary"
+SIGMA_MIN = "cor_4_9_sigma_min"
+RSI = "lemma_4_6_rsi"
+GAP = "lemma_4_8_gap"
+EXPONENT = "lemma_4_8_gap_exponent"
+E1_GRADIENT = "lemma_e1_critical_points"
+E1_HESSIAN = "lemma_e1_hessian_closed_form"
+E1_SADDLES = "lemma_e1_strict_saddles"
+G2_CONVEXITY = "lemma_g2_strong_convexity"
+G2_MINIMISER = "lemma_g2_minimiser_in_ball"
+MEASUREMENTS = (UNIQUE, STATIONARY, SIGMA_MIN, RSI, GAP, EXPONENT, E1_GRADIENT, E1_HESSIAN,
+                E1_SADDLES, G2_CONVEXITY, G2_MINIMISER)
 
 #: Child stream of ``SeedSequence(seed)`` reserved for this claim (Setting uses children 0-2).
 STREAM_KEY = 0x1A4D
@@ -284,6 +308,11 @@ def check_uniqueness(setting: Setting, mins: Minimisers) -> Measurement:
     expansion at the minimiser; ``||grad||`` at most the round-off level), so two restarts differ
     by at most ``2 (2||U*_s|| + e) e`` in ``||Z||_F``, plus ``rtol_exact`` rounding of Z itself.
     """
+    quantity = "Lemma 4.4: restarts' spread max‖Z_i − Z*_s‖_F/‖Z*_s‖_F, s = 1.."
+    if not np.all(mins.curvature > 0):
+        return Measurement.not_testable(
+            UNIQUE, quantity, f"λ⁺ = {mins.curvature.tolist()} at U*_s: a flat normal direction leaves "
+            "the computed minimiser's accuracy e unbounded", measured=mins.spread.tolist())
     rel_tol, ok = [], True
     for i, U in enumerate(mins.U):
         e = mins.accuracy(i)
@@ -291,10 +320,9 @@ def check_uniqueness(setting: Setting, mins: Minimisers) -> Measurement:
         rel_tol.append(tol)
         ok &= bool(mins.n_converged[i] == mins.restarts[i] and mins.spread[i] <= tol)
     return Measurement(
-        "Lemma 4.4: restarts' spread max‖Z_i − Z*_s‖_F/‖Z*_s‖_F, s = 1..",
-        mins.spread.tolist(),
+        quantity, mins.spread.tolist(),
         f"every restart converges ({mins.n_converged.tolist()} of {mins.restarts.tolist()}) and spread ≤ "
-        f"[{', '.join(f'{t:.1g}' for t in rel_tol)}] (2(2‖U‖+e)e/‖Z‖, e = max(‖∇f_s‖, round-off)/λ⁺)", ok)
+        f"[{', '.join(f'{t:.1g}' for t in rel_tol)}] (2(2‖U‖+e)e/‖Z‖, e = max(‖∇f_s‖, round-off)/λ⁺)", ok, name=UNIQUE)
 
 
 def check_stationary(setting: Setting, mins: Minimisers) -> Measurement:
@@ -309,19 +337,24 @@ def check_stationary(setting: Setting, mins: Minimisers) -> Measurement:
               for U in mins.U]
     return Measurement("Def 1.1: ‖∇f_s(U*_s)‖_F / round-off level, s = 1..", ratios,
                        "≤ 1 (U*_s is stationary for f_s; the truncated SVD is not under RIP)",
-                       bool(max(ratios) <= 1.0))
+                       bool(max(ratios) <= 1.0), name=STATIONARY)
 
 
 def check_sigma_min(setting: Setting, mins: Minimisers) -> Measurement:
     """Corollary 4.9: ``sigma_min(U*_s) >= sigma_s / 2``; slack: the anchor error e and rounding."""
     gt = setting.problem().truth
+    if not np.all(mins.curvature > 0):
+        return Measurement.not_testable(
+            SIGMA_MIN, "Cor 4.9: σ_min(U*_s)/σ_s, s = 1..", f"λ⁺ = {mins.curvature.tolist()} at U*_s: "
+            "the computed minimiser's accuracy (the slack) is unbounded")
     ratios, ok = [], True
     for i, U in enumerate(mins.U):
         sv = scipy.linalg.svdvals(U)
         slack = mins.accuracy(i) + tolerances.rtol_exact() * sv[0]
         ratios.append(float(sv[-1] / gt.sigmas[i]))
         ok &= bool(sv[-1] + slack >= SIGMA_MIN_FRACTION * gt.sigmas[i])
-    return Measurement("Cor 4.9: σ_min(U*_s)/σ_s, s = 1..", ratios, f"≥ {SIGMA_MIN_FRACTION:g}", ok)
+    return Measurement("Cor 4.9: σ_min(U*_s)/σ_s, s = 1..", ratios, f"≥ {SIGMA_MIN_FRACTION:g}", ok,
+                       name=SIGMA_MIN)
 
 
 # ================================================================== 2. Lemma 4.6: RSI near U*_s
@@ -390,6 +423,10 @@ def rsi_ratios(samples: RSISamples, tau: float) -> tuple[np.ndarray, np.ndarray,
 
 def check_rsi(setting: Setting, samples: tuple) -> tuple[Measurement, str]:
     gt = setting.problem().truth
+    quantity = "Lemma 4.6 (RSI): min ⟨∇f_s(U), U − U*_sR'⟩ / (κ*⁻¹‖X‖²‖U − U*_sR'‖²_F), s = 1.."
+    if not gt.tau > 0:
+        why = "τ = 0 (κ* = ∞): the lemma's radius 10⁻²κ*⁻¹‖X‖ and constant κ*⁻¹‖X‖² vanish"
+        return Measurement.not_testable(RSI, quantity, why), why
     worst, ok, inside = [], True, True
     for smp in samples:
         ratio, dist, slack = rsi_ratios(smp, gt.tau)
@@ -400,9 +437,9 @@ def check_rsi(setting: Setting, samples: tuple) -> tuple[Measurement, str]:
         ok &= bool(np.all(ratio + slack >= RSI_CONSTANT))
     proof = all(w >= RSI_PROOF_CONSTANT for w in worst)
     m = Measurement(
-        "Lemma 4.6 (RSI): min ⟨∇f_s(U), U − U*_sR'⟩ / (κ*⁻¹‖X‖²‖U − U*_sR'‖²_F), s = 1..", worst,
+        quantity, worst,
         f"≥ {RSI_CONSTANT:g} on ‖U − U*_sR'‖_F ≤ {RSI_RADIUS:g}κ*⁻¹‖X‖ (the proof gives {RSI_PROOF_CONSTANT:g})",
-        bool(ok and inside))
+        bool(ok and inside), name=RSI)
     note = (f"RSI: worst ratio {min(worst):.3g} {'≥' if proof else '<'} the proof's {RSI_PROOF_CONSTANT:g}"
             + ("" if inside else "; some samples lie outside the lemma's radius"))
     return m, note
@@ -510,23 +547,27 @@ def gap_exponents(sweep: GapSweep) -> np.ndarray:
 
 def check_gap(setting: Setting, sweep: GapSweep) -> tuple[list, str]:
     gt = setting.problem().truth
+    gap_q, exp_q = "Lemma 4.8: ‖Z*_s − X_sX_sᵀ‖_F", "Lemma 4.8: exponent of ‖Z*_s − X_sX_sᵀ‖_F vs m"
     if sweep.gaps.shape[1] == 0:
-        return [], "Lemma 4.8: no s < r* to compare (r* = 1 or r-hat = 1 only has s = r*)"
+        why = "Lemma 4.8: no s < r* to compare (r* = 1 or r-hat = 1 only has s = r*)"
+        return [Measurement.not_testable(GAP, gap_q, why), Measurement.not_testable(EXPONENT, exp_q, why)], why
     first = sweep.gaps[0]
     if setting.problem().op.is_identity:
         return [Measurement("Lemma 4.8: ‖Z*_s − X_sX_sᵀ‖_F (δ = 0)", first.tolist(),
                             "≤ the accuracy of Z*_s (full observation: Z*_s = X_sX_sᵀ)",
-                            bool(np.all(first <= sweep.gap_floor)))], ""
+                            bool(np.all(first <= sweep.gap_floor)), name=GAP),
+                Measurement.not_testable(EXPONENT, exp_q, "full observation: δ = 0 at every m, "
+                                         "no dependence on m to fit")], ""
     out = [Measurement("Lemma 4.8: ‖Z*_s − X_sX_sᵀ‖_F at m, s < r*", first.tolist(),
                        f"> accuracy of Z*_s [{', '.join(f'{f:.1g}' for f in sweep.gap_floor)}] "
                        "(Z*_s ≠ X_sX_sᵀ under partial observation)",
-                       bool(np.all(first > sweep.gap_floor)))]
+                       bool(np.all(first > sweep.gap_floor)), name=GAP)]
     slopes = gap_exponents(sweep)
     lo, hi = GAP_EXPONENT - GAP_EXPONENT_SLACK, GAP_EXPONENT + GAP_EXPONENT_SLACK
     out.append(Measurement(
         f"Lemma 4.8: exponent of ‖Z*_s − X_sX_sᵀ‖_F vs m (m = {sweep.ms[0]}…{sweep.ms[-1]}), s < r*",
         slopes.tolist(), f"{GAP_EXPONENT:g} ± {GAP_EXPONENT_SLACK:g} (δ ∝ m^-1/2; statistical band)",
-        bool(np.all(np.isfinite(slopes)) and np.all((slopes >= lo) & (slopes <= hi)))))
+        bool(np.all(np.isfinite(slopes)) and np.all((slopes >= lo) & (slopes <= hi))), name=EXPONENT))
     ratio = sweep.gaps / sweep.eps[:, None]
     bound = GAP_CONSTANT * sweep.delta_upper * gt.kappa * np.sqrt(gt.rank) * gt.eigenvalues[0]
     pos = sweep.gaps > 0
@@ -626,13 +667,15 @@ def check_critical_points(setting: Setting, points: tuple) -> list:
             wrong.append((p.s, tuple(i + 1 for i in p.support)))
     return [
         Measurement("Lemma E.1: max ‖∇F_s‖_F / round-off over sub-collections of {σ_iv_i} (rotated)",
-                    grad, f"≤ 1 ({len(points)} points, s = 1..{setting.s_max})", bool(grad <= 1.0)),
+                    grad, f"≤ 1 ({len(points)} points, s = 1..{setting.s_max})", bool(grad <= 1.0),
+                    name=E1_GRADIENT),
         Measurement("Lemma E.1: max |λ_min(∇²F_s) − closed form| / ARPACK tolerance", err,
-                    "≤ 1 (closed form in hessian_spectrum; ¼-normalised F_s)", bool(err <= 1.0)),
+                    "≤ 1 (closed form in hessian_spectrum; ¼-normalised F_s)", bool(err <= 1.0),
+                    name=E1_HESSIAN),
         Measurement("Lemma E.1: strict saddles (λ_min < 0) = all but {σ₁v₁..σ_sv_s}",
                     f"{len(lam_saddle)} saddles, max λ_min {max(lam_saddle, default=-np.inf):.3g}; "
                     f"top λ_min {min(lam_top):.3g}; misclassified {wrong}",
-                    "λ_min < 0 at every non-top point, ≥ 0 at the top", not wrong),
+                    "λ_min < 0 at every non-top point, ≥ 0 at the top", not wrong, name=E1_SADDLES),
     ]
 
 
@@ -718,6 +761,8 @@ def full_observation_edge(eigenvalues) -> float:
     """
     lam = np.asarray(eigenvalues, dtype=float)
     tau1 = float(lam[0] - (lam[1] if lam.size > 1 else 0.0))
+    if not tau1 > 0:
+        raise ValueError(f"eigenvalues must have sigma_1^2 > sigma_2^2 (tau_1 > 0), got {lam.tolist()}")
     a = np.sqrt(BALL_CONSTANT * min(lam[0], tau1))
     return float(((np.sqrt(lam[0]) - a) ** 2 - (lam[1] if lam.size > 1 else 0.0)) / tau1)
 
@@ -726,6 +771,10 @@ def check_convexity(setting: Setting, ball: BallSamples) -> tuple[list, str]:
     gt = setting.problem().truth
     lam = gt.eigenvalues
     tau1 = float(lam[0] - (lam[1] if lam.size > 1 else 0.0))
+    if not tau1 > 0:
+        why = "τ₁ = σ₁² − σ₂² = 0: Lemma G.2's ball (a₁² = 0.1 min(σ₁², τ₁)) and ι = 0.2τ₁ vanish"
+        return [Measurement.not_testable(G2_CONVEXITY, "Lemma G.2: min λ_min(∇²f₁(u))/τ₁", why),
+                Measurement.not_testable(G2_MINIMISER, "Lemma G.2: ‖u*₁ − σ₁v₁‖/a₁", why)], why
     ratio = ball.lam_min / tau1
     dist = np.linalg.norm(ball.points - ball.centre, axis=1)
     inside = bool(np.all(dist <= ball.radius * (1 + tolerances.rtol_exact())))
@@ -733,9 +782,10 @@ def check_convexity(setting: Setting, ball: BallSamples) -> tuple[list, str]:
     return [
         Measurement(f"Lemma G.2: min λ_min(∇²f₁(u))/τ₁ over {len(ratio)} points of B(σ₁v₁, a₁)",
                     float(ratio.min()), f"≥ {CONVEXITY_CONSTANT:g} (ι = 0.2τ₁, a₁² = 0.1 min(σ₁², τ₁))",
-                    bool(inside and np.all(ball.lam_min + ball.lam_tol >= CONVEXITY_CONSTANT * tau1))),
+                    bool(inside and np.all(ball.lam_min + ball.lam_tol >= CONVEXITY_CONSTANT * tau1)),
+                    name=G2_CONVEXITY),
         Measurement("Lemma G.2: ‖u*₁ − σ₁v₁‖/a₁ (the minimiser lies in the ball)", dmin / ball.radius,
-                    "≤ 1", bool(dmin <= ball.radius)),
+                    "≤ 1", bool(dmin <= ball.radius), name=G2_MINIMISER),
     ], (f"G.2: at δ = 0 the ball's lowest λ_min/τ₁ would be {full_observation_edge(lam):.3g} "
         f"(at (σ₁ − a₁)v₁; σ₂²/σ₁² = {lam[1] / lam[0] if lam.size > 1 else 0.0:.3g})")
 
@@ -772,9 +822,10 @@ def check(setting: Setting, ev: Evidence):
     out += check_critical_points(setting, ev.critical)
     conv, conv_note = check_convexity(setting, ev.ball)
     out += conv
-    lam = ev.minimisers.curvature / setting.problem().truth.tau
-    notes = "; ".join(n for n in (rsi_note, f"λ⁺(∇²f_s(U*_s))/τ = {', '.join(f'{v:.3g}' for v in lam)}",
-                                  gap_note, conv_note) if n)
+    tau = setting.problem().truth.tau
+    curv = (f"λ⁺(∇²f_s(U*_s))/τ = {', '.join(f'{v / tau:.3g}' for v in ev.minimisers.curvature)}"
+            if tau > 0 else f"λ⁺(∇²f_s(U*_s)) = {', '.join(f'{v:.3g}' for v in ev.minimisers.curvature)} (τ = 0)")
+    notes = "; ".join(n for n in (rsi_note, curv, gap_note, conv_note) if n)
     return out, notes
 
 
@@ -834,5 +885,6 @@ CLAIM = Claim(
     evidence=evidence,
     check=check,
     instances=instances,
+    measurements=MEASUREMENTS,
     required=('eigengap (§3)', 'RIP, practical form',),
 )
