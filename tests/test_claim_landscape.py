@@ -258,3 +258,13 @@ def test_gap_exponent_band_is_at_least_four_standard_deviations():
     assert abs(every.mean() - claim.GAP_EXPONENT) <= 0.02, msg
     assert all(claim.GAP_EXPONENT_SLACK >= 4.0 * np.std(v) for v in slopes.values()), msg
     assert np.all(np.abs(every - claim.GAP_EXPONENT) <= claim.GAP_EXPONENT_SLACK), msg
+
+
+@control("landscape", measurement=claim.UNIQUE)
+def test_a_non_unique_rank_2_minimiser_fails_the_uniqueness_check():
+    # eig(Z*) = 4, 2, 2, 1 under full observation: every 4v₁v₁ᵀ + 2wwᵀ, w ∈ span(v₂, v₃), is a
+    # rank-2 minimiser, λ⁺ is at round-off, and the restarts must be reported apart (out of scope:
+    # the eigengap fails, but the measurement itself must still say "not unique")
+    setting = claim.DEFAULT.replace(eigenvalues=(4.0, 2.0, 2.0, 1.0), operator="identity", rank=2)
+    m = claim.check_uniqueness(setting, claim.minimisers(setting))
+    assert m.holds is False, f"got {m.measured_text()}, predicted {m.predicted}: should not hold"
