@@ -2,7 +2,7 @@
 
 ``python -m theorems mutants`` copies the project to a temporary directory, applies one mutant
 at a time (a textual patch of ``sensing/`` or ``theorems/``), runs the theorem tests
-(``tests/test_claim_*.py``) against the mutated copy and prints killed/survived. It exits 0 only
+(``tests/test_claim_*.py`` and the shared negative controls) against the mutated copy and prints killed/survived. It exits 0 only
 when every mutant is killed (at least one theorem test fails), 1 when one survives, and 2 when a
 mutant no longer applies (its anchor text is gone: update the mutant with the code).
 
@@ -82,6 +82,33 @@ MUTANTS = (
         ("theorems/jin2023/learning_times.py", "times = record_steps[first].astype(int)",
          "times = np.ceil(1.1 * record_steps[first]).astype(int)"),
     )),
+    # checker mutants (issue 9): one check or one assumption predicate made unable to fail, or
+    # loosened; each must be killed by that check's own negative control
+    Mutant("clock-unchecked", "learning_times: the power-iteration clock check can no longer fail", (
+        ("theorems/jin2023/learning_times.py", "bool(ev.clock_error <= CLOCK_RTOL)", "True"),
+    )),
+    Mutant("zero-exponent", "incremental: a power-law fit accepts a zero exponent (p_min = 0)", (
+        ("theorems/jin2023/incremental.py", "MIN_DECAY = 2.0", "MIN_DECAY = 1.0"),
+    )),
+    Mutant("wedin-loosened", "spectral: the Wedin alignment bound at T^sp loosened 10x", (
+        ("theorems/jin2023/spectral.py", "bool(np.all(ev.sin_hat_sp <= wb))",
+         "bool(np.all(ev.sin_hat_sp <= 10 * wb))"),
+    )),
+    Mutant("final-rate-unchecked", "underparameterised: the final rate is not compared with the "
+           "linearisation's", (
+        ("theorems/jin2023/underparameterised.py", "all(x <= t for x, t in zip(dev, tol)), name=FINAL_RATE",
+         "True, name=FINAL_RATE"),
+    )),
+    Mutant("uniqueness-uncapped", "landscape: Lemma 4.4's spread bound is vacuous at a flat "
+           "curvature (a non-unique minimiser passes)", (
+        ("theorems/jin2023/landscape.py", "tol = min(tol, SPREAD_CAP)", "tol = tol"),
+    )),
+    Mutant("eigengap-always", "the eigengap assumption predicate can no longer be false", (
+        ("theorems/assumptions.py", "bool(gt.tau > 0)", "True"),
+    )),
+    Mutant("rip-practical-always", "the practical RIP predicate can no longer be false", (
+        ("theorems/assumptions.py", "bool(err <= GAP_FRACTION * gt.tau)", "True"),
+    )),
 )
 
 
@@ -90,7 +117,7 @@ def _copy_project(dest: Path) -> None:
                                     "*.egg-info", "mutants", "out", "docs")
     for name in ("sensing", "theorems", "tests"):
         shutil.copytree(ROOT / name, dest / name, ignore=ignore)
-    for name in ("conftest.py", "pyproject.toml"):
+    for name in ("conftest.py", "pyproject.toml", "README.md"):  # README: tests/test_docs.py collects its snippets
         shutil.copy2(ROOT / name, dest / name)
 
 
@@ -102,6 +129,7 @@ def run_mutant(mutant: Mutant, *, workers: int, extra: list, timeout: float) -> 
         _copy_project(root)
         mutant.apply(root)
         tests = sorted(str(p.relative_to(root)) for p in (root / "tests").glob("test_claim_*.py"))
+        tests.append("tests/test_negative_controls.py")  # the shared controls (standard assumptions)
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header",
                *tests, *extra]
         if workers > 1:
