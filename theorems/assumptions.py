@@ -123,6 +123,11 @@ def small_init(setting: Setting) -> AssumptionCheck:
         f"α‖Ū‖ = {scale:.3g}, bound {bound:.3g}")
 
 
+#: Names of the required checks :func:`standard` emits (for ``Claim.required``).
+STANDARD_NAMES = ("eigengap (§3)", "RIP, practical form", "small step, practical form", "Assumption 3.5",
+                  "small initialisation")
+
+
 def standard(setting: Setting, *, small_alpha: bool = True) -> tuple:
     """The assumptions of Theorem 4.1 (3.3, 3.5, 3.7), paper and practical forms."""
     checks = [distinct_eigenvalues(setting), rip_practical(setting), step_practical(setting),

@@ -379,5 +379,5 @@ CLAIM = Claim(
     instances=instances,
     measurements=("distance_exponent", "near_target", "next_sv_exponent", "visit_order",
                   "finite_trajectory"),
-    required=('eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation', 'Z*_s computed (Def. 1.1)',),
+    required=asm.STANDARD_NAMES + ('Z*_s computed (Def. 1.1)',),
 )

@@ -261,5 +261,5 @@ CLAIM = Claim(
     check=check,
     instances=instances,
     measurements=MEASUREMENTS,
-    required=('eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation',),
+    required=asm.STANDARD_NAMES,
 )

@@ -679,5 +679,5 @@ CLAIM = Claim(
     check=check,
     instances=instances,
     measurements=MEASUREMENTS,
-    required=('eigengap (§3)', 'RIP, practical form', 'small step, practical form', 'Assumption 3.5', 'small initialisation', 'spectral phase (Lemma C.4: α small)',),
+    required=asm.STANDARD_NAMES + ('spectral phase (Lemma C.4: α small)',),
 )
