@@ -55,6 +55,14 @@ def test_full_observation_instance_holds_with_zstar_equal_to_the_truncated_svd()
     assert not verdict.measurement(claim.EXPONENT).testable, verdict.report()
 
 
+def test_a_repeated_top_eigenvalue_is_out_of_scope_without_warnings():
+    # tau = tau_1 = 0: the RSI's radius and Lemma G.2's ball vanish (not testable, not a crash)
+    verdict = claim.CLAIM.verify(claim.DEFAULT.replace(eigenvalues=(5.0, 5.0, 0.8)))
+    assert "eigengap (§3)" in verdict.out_of_scope(), verdict.report()
+    assert {m.name for m in verdict.not_testable} == {claim.RSI, claim.G2_CONVEXITY, claim.G2_MINIMISER}, \
+        verdict.report()
+
+
 # ----------------------------------------------------------------- the closed-form predictions
 @pytest.mark.parametrize("s", [1, 2, 3])
 def test_closed_form_hessian_spectrum_at_every_sub_collection_matches_dense_eigenvalues(s):

@@ -83,6 +83,13 @@ def test_a_degenerate_instance_is_out_of_scope_with_a_finite_report():
         assert "nan" not in verdict.report().lower(), verdict.report()
 
 
+def test_a_repeated_eigenvalue_is_out_of_scope_without_warnings():
+    # tau = 0 (kappa* = inf): Lemma F.1's basin is empty, its checks are not testable
+    verdict = claim.CLAIM.verify(S.replace(eigenvalues=(4.0, 4.0, 1.0)))
+    assert "eigengap (§3)" in verdict.out_of_scope(), verdict.report()
+    assert not verdict.measurement(claim.FINAL_PHASE).testable, verdict.report()
+
+
 def test_limit_floor_refuses_a_non_positive_curvature():
     pb = S.problem()
     with pytest.raises(ValueError, match="lam_min"):
@@ -107,9 +114,10 @@ def test_a_heavy_ball_trajectory_fails_the_final_rate(beta):
 
 @control(KEY, measurement=claim.ISOLATED)
 def test_a_hessian_singular_off_the_rotations_fails_the_isolation_check():
+    # remove lambda+_min (the smallest eigenvalue after the r̂(r̂−1)/2 of the rotations)
     H = honest().hessian
     w, V = np.linalg.eigh(H)
-    k = np.argsort(np.abs(w))[S.rank * (S.rank - 1) // 2:][np.argmin(np.sort(np.abs(w))[S.rank * (S.rank - 1) // 2:])]
+    k = np.argsort(np.abs(w))[S.rank * (S.rank - 1) // 2]
     # (the rate checks become not testable: no linearised rate without an isolated minimiser)
     assert_fails_on(judge(hessian=H - w[k] * np.outer(V[:, k], V[:, k])), claim.ISOLATED)
 
