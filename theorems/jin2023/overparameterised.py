@@ -124,13 +124,12 @@ from sensing import tolerances
 
 from .. import assumptions as asm
 from .._core import AssumptionCheck, Claim, Measurement, Setting
+# "decays" is defined once, with incremental's power laws: the fitted law must shrink E at least
+# MIN_DECAY-fold across the sweep, p >= p_min = log(2)/log(alpha_max/alpha_min)
+from .incremental import MIN_DECAY, min_exponent
 
 ALPHA_DECADES = tuple(range(7))  # the small-alpha sweep: alpha_0 * 10^-k
 SIGNIFICANCE = 0.005  # one-sided level of the test p > 0
-# "decays" (definition): the fitted law must shrink E at least MIN_DECAY-fold across the sweep, so
-# p >= p_min = log(2)/log(alpha_max/alpha_min) = 0.050 over six decades; a smaller exponent cannot
-# be told from a stall at an alpha-independent floor on this sweep
-MIN_DECAY = 2.0
 SEPARATION = 1e-2  # "recovers": E(alpha_min) <= SEPARATION * min(E_mn, E_large) (definition)
 NOT_RECOVERED = 0.1  # "does not recover": relative error >= 10 % of ||Z*||_F (definition)
 BETA_SDS = 5.0  # E_mn^2 within 5 standard deviations of its Beta mean
@@ -216,14 +215,6 @@ def power_fit(al: np.ndarray, err: np.ndarray) -> tuple[float, float]:
     res = scipy.stats.linregress(np.log(al), np.log(err))
     return float(res.slope), float(res.stderr)
 
-
-def min_exponent(al: np.ndarray) -> float:
-    """p_min = log(MIN_DECAY)/log(α_max/α_min): the smallest exponent the sweep resolves."""
-    al = np.asarray(al, dtype=float)
-    span = float(np.log(np.max(al) / np.min(al)))
-    if not span > 0:
-        raise ValueError(f"alphas must span more than one value, got {al.tolist()}")
-    return float(np.log(MIN_DECAY) / span)
 
 
 def exponent_check(ev: Evidence) -> Measurement:
