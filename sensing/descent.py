@@ -79,6 +79,11 @@ class DivergenceError(ValueError):
         self.safe_step = safe_step
 
 
+class DynamicsError(ValueError):
+    """A dynamics cannot be loaded, has the wrong signature, or broke its contract (wrong shape,
+    wrong number of iterates, a start other than the U0 it was given); see :mod:`sensing.dynamics`."""
+
+
 def operator_norm(op: SensingOperator) -> float:
     """``||A*A||``, the largest eigenvalue of the normal map on S^d (1 for full observation)."""
     if op.is_identity:
@@ -427,6 +432,16 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
         (:func:`detect_stagnation`, W = :func:`stagnation_window` (T)); the same text is in
         ``Trajectory.stagnation``. Judged on the loss record after the run (no per-step cost).
     """
+    return _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, snapshots,
+                    mode, dtype, divergence_factor)
+
+
+def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, snapshots, mode,
+             dtype, divergence_factor, source=None, who: str | None = None) -> Trajectory:
+    """The loop of :func:`gradient_descent`; with ``source`` (an iterator over U_1, U_2, ...,
+    see :func:`sensing.dynamics.record`) the iterates are read from it instead of computed, and
+    recorded by exactly the same code (the same losses, records, divergence and stagnation
+    checks), so a dynamics is judged on the same record as the built-in one."""
     op = check_operator(op)
     y = check_measurements(op, y)
     U0 = check_factor(op, U0, "U0", batch=True)
@@ -459,6 +474,7 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
     normal = NormalMap(op, y, mode, dtype)
     state = GradientStep(normal, U, mu)
     Z = state.Z
+    advance = state.update if source is None else _reader(source, U, U0.shape, who)
 
     rec = np.unique(np.append(np.arange(0, T + 1, k), T))
     # Steps where the loop stops to look: recorded steps, snapshots, and every CHECK_EVERY
@@ -484,7 +500,7 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
                 block = quad[checked:t + 1]
                 if not block.max() <= qmax:  # a NaN fails this test too
                     i, j = np.argwhere(~(block <= qmax))[0]
-                    _diverged(op, y, U0, mu, checked + int(i), 0.25 * (float(block[i, j]) + normal.c), L0)
+                    _diverged(op, y, U0, mu, checked + int(i), 0.25 * (float(block[i, j]) + normal.c), L0, who)
                 checked = t + 1
                 if t == rec[i_rec]:
                     if q:
@@ -500,7 +516,7 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
                 if t == T:
                     break
                 next_stop = next(stops)
-            state.update()
+            advance()
     loss = 0.25 * (quad.T.astype(np.float64) + normal.c)
     stag = _stagnation_notes(op, y, U0, mu, loss, dtype, normal.mode)
     if not batched:
@@ -607,10 +623,32 @@ def _merged(*sorted_steps):
             last = t
 
 
-def _diverged(op, y, U0, mu, t, L, L0):
+def _reader(source, U: np.ndarray, shape: tuple, who: str | None):
+    """``advance`` for recorded iterates: copy the next U_t (of ``shape``, the shape of U_0) from
+    ``source`` into the state ``U`` of shape (K, d, r)."""
+    t = 0
+    name = who or "the dynamics"
+
+    def advance():
+        nonlocal t
+        t += 1
+        try:
+            Ut = next(source)
+        except StopIteration:
+            raise DynamicsError(f"{name} stopped after {t} iterates (U_0..U_{t - 1}); expected one per "
+                             "step t = 0..steps") from None
+        Ut = np.asarray(Ut)
+        if Ut.shape != shape:
+            raise DynamicsError(f"{name} gave U_{t} of shape {Ut.shape}; expected {shape} (the shape of U0)")
+        np.copyto(U, Ut.reshape(U.shape), casting="same_kind")
+
+    return advance
+
+
+def _diverged(op, y, U0, mu, t, L, L0, who=None):
     safe = safe_step_size(op, y, U0)
     raise DivergenceError(
-        f"gradient descent diverged at step {t}: loss {L:.3g} "
+        f"{who or 'gradient descent'} diverged at step {t}: loss {L:.3g} "
         f"(initial {L0:.3g}) with step={mu:g}; step must be small enough for GD to "
         f"be stable here, e.g. step <= {safe:.3g} (from ||A*A|| and ||A*(y)||, see "
         "sensing.safe_step_size)", t, safe)

@@ -121,10 +121,11 @@ class SensingOperator:
         return (w @ self.S) / self._sqrt_m
 
     def matrices(self) -> np.ndarray:
-        """The symmetric sensing matrices ``sym(A_i)`` as an ``(m, d, d)`` array."""
+        """The symmetric sensing matrices ``sym(A_i)`` as a C-contiguous ``(m, d, d)`` array
+        (C order, so that ``reshape(m, d * d)`` is a view that BLAS reads at full speed)."""
         if self.S is None:
-            return smat(np.eye(self.D) * self._sqrt_m, self.d)
-        return smat(self.S, self.d)
+            return np.ascontiguousarray(smat(np.eye(self.D) * self._sqrt_m, self.d))
+        return np.ascontiguousarray(smat(self.S, self.d))
 
     # ------------------------------------------------------------ scipy views
     def as_linear_operator(self) -> LinearOperator:

@@ -66,11 +66,11 @@ def test_a_claim_emitting_an_undeclared_required_assumption_is_a_definition_erro
 
 
 def test_dynamics_warnings_become_notes_and_other_warnings_still_surface():
-    def stagnating(setting):
+    def stagnating(setting, dynamics=None):
         warnings.warn("loss flat over 500 steps", sensing.StagnationWarning)
         return "evidence"
 
-    def noisy(setting):
+    def noisy(setting, dynamics=None):
         warnings.warn("unrelated", UserWarning)
         return "evidence"
 

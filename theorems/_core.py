@@ -187,6 +187,73 @@ STATUSES = ("HOLDS", "FAILS", "OUT OF SCOPE", "ERROR")
 #: gradient descent declare it in :attr:`Claim.measurements`.
 FINITE_TRAJECTORY = "finite_trajectory"
 
+#: ``Verdict.dynamics`` of the built-in dynamics.
+BUILTIN_DYNAMICS = sensing.dynamics.GRADIENT_DESCENT.name
+
+
+@dataclass(frozen=True, eq=False)
+class RunRequest:
+    """One gradient-descent run a claim needs: from ``U0`` (shape (K, d, r̂): K runs batched, e.g.
+    one per α of a sweep), ``steps`` steps of size ``step`` (the paper's μ, ``1/4m`` loss) on the
+    claim's instance. ``name`` identifies the run in recorded-run files and in error messages;
+    ``options`` are the record the claim reads (:func:`sensing.gradient_descent`'s
+    ``record_every``, ``references``, ``n_eigenvalues``, ``snapshots``), not part of the contract
+    with the dynamics."""
+
+    name: str
+    U0: np.ndarray
+    step: float
+    steps: int
+    options: dict = field(default_factory=dict, repr=False)
+
+    def describe(self) -> str:
+        K, d, r = self.U0.shape
+        return f"{self.name}: U0 {K}×{d}×{r}, μ = {self.step:g}, {self.steps} steps"
+
+
+def execute(request: RunRequest, setting: Setting, dynamics=None) -> sensing.Trajectory:
+    """The trajectory of ``request`` on ``setting``'s instance under ``dynamics`` (default: the
+    built-in :func:`sensing.gradient_descent`; any :func:`sensing.dynamics.as_dynamics` spec)."""
+    dyn = sensing.dynamics.as_dynamics(dynamics)
+    return dyn.run(setting.problem(), request.U0, step=request.step, steps=request.steps,
+                   request=request.name, **request.options)
+
+
+class RecordedRuns(sensing.dynamics.Dynamics):
+    """Iterates recorded elsewhere (a GPU job, another language), served as a dynamics.
+
+    ``runs`` maps each request name to its iterates, shape ``(steps + 1, K, d, r̂)``; a run whose
+    length or U₀ does not match its request, or a missing run, is a
+    :class:`sensing.dynamics.DynamicsError` naming the request.
+    """
+
+    def __init__(self, runs, *, name: str = "recorded runs"):
+        super().__init__(self._serve, name=name)
+        self.runs = {str(k): v for k, v in dict(runs).items()}
+        self._request = None
+
+    def _serve(self, problem, U0, *, step, steps):
+        name = self._request
+        if name not in self.runs:
+            have = ", ".join(sorted(self.runs)) or "none"
+            raise sensing.dynamics.DynamicsError(
+                f"no recorded run for request {name!r} (runs given: {have}); record it with "
+                f"`python -m theorems requests` and include it")
+        arr = np.asarray(self.runs[name])
+        want = (steps + 1,) + tuple(np.shape(U0))
+        if arr.shape != want:
+            raise sensing.dynamics.DynamicsError(
+                f"recorded run for request {name!r} has shape {arr.shape}; the request needs "
+                f"{want} (U_0..U_{steps} of the request's U0)")
+        return arr
+
+    def run(self, problem, U0, *, step, steps, request=None, **record_options):
+        self._request = request
+        try:
+            return super().run(problem, U0, step=step, steps=steps, request=request, **record_options)
+        finally:
+            self._request = None
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -206,6 +273,8 @@ class Verdict:
     notes: str = ""
     error: str = ""
     key: str = ""
+    dynamics: str = BUILTIN_DYNAMICS
+    diagnosis: str = ""
 
     @property
     def in_scope(self) -> bool:
@@ -254,6 +323,8 @@ class Verdict:
 
     def report(self) -> str:
         lines = [f"{self.label} — {self.claim}: {self.status}", f"  instance: {self.setting.describe()}"]
+        if self.dynamics != BUILTIN_DYNAMICS:
+            lines.append(f"  dynamics: {self.dynamics}")
         if self.error:
             lines.append(f"  error: {self.error}")
         for a in self.assumptions:
@@ -271,6 +342,8 @@ class Verdict:
                          f"{nt} not testable")
         if self.notes:
             lines.append(f"  note: {self.notes}")
+        if self.diagnosis:
+            lines.append(f"  diagnosis: {self.diagnosis}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -286,7 +359,7 @@ class Verdict:
             return v
         return {
             "key": self.key, "claim": self.claim, "label": self.label, "status": self.status,
-            "error": self.error,
+            "error": self.error, "dynamics": self.dynamics, "diagnosis": self.diagnosis,
             "setting": dataclasses.asdict(self.setting),
             "assumptions": [dataclasses.asdict(a) for a in self.assumptions],
             "measurements": [{k: clean(v) for k, v in dataclasses.asdict(m).items()}
@@ -327,6 +400,10 @@ class Claim:
     required : tuple of str
         Every :attr:`AssumptionCheck.name` with role ``required`` that :attr:`assumptions` can
         emit. Each has a violating instance in the test suite.
+    plan : callable(Setting) -> tuple of RunRequest, optional
+        The gradient-descent runs the claim needs (``None``: the claim is not about dynamics,
+        e.g. the landscape lemmas). A claim with a plan takes ``evidence(setting, dynamics=...)``
+        and obtains every trajectory through :func:`execute` (the dynamics seam).
     """
 
     key: str
@@ -339,6 +416,26 @@ class Claim:
     instances: Callable = field(repr=False)
     measurements: tuple = ()
     required: tuple = ()
+    plan: Callable | None = field(default=None, repr=False)
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the claim is about gradient-descent dynamics (has a :attr:`plan`)."""
+        return self.plan is not None
+
+    def requests(self, setting: Setting | None = None) -> tuple:
+        """The :class:`RunRequest` s the claim needs on ``setting`` (default :attr:`default`):
+        run them with your own code and judge the iterates with :meth:`judge_runs`. Empty for a
+        claim that is not about dynamics."""
+        setting = self.default if setting is None else setting
+        return tuple(self.plan(setting)) if self.plan is not None else ()
+
+    def judge_runs(self, runs, setting: Setting | None = None, *, name: str = "recorded runs") -> Verdict:
+        """The verdict on recorded iterates: ``runs`` maps each request name
+        (:meth:`requests`) to its iterates U_0..U_T, shape ``(T + 1, K, d, r̂)``. The same
+        verdict as :meth:`verify` with a dynamics that produced those iterates; a run whose U₀ or
+        length does not match its request raises :class:`sensing.dynamics.DynamicsError`."""
+        return self.verify(setting, dynamics=RecordedRuns(runs, name=name))
 
     def scope(self, setting: Setting) -> tuple:
         """The assumption checks on ``setting``, validated against :attr:`required`."""
@@ -349,7 +446,8 @@ class Claim:
                                        f"that it does not declare in Claim.required {self.required}")
         return checks
 
-    def judge(self, setting: Setting, evidence, *, notes: str = "") -> Verdict:
+    def judge(self, setting: Setting, evidence, *, notes: str = "",
+              dynamics: str = BUILTIN_DYNAMICS) -> Verdict:
         """The verdict of :attr:`check` on given (possibly doctored) evidence."""
         measurements, check_notes = self.check(setting, evidence)
         measurements = tuple(measurements)
@@ -359,37 +457,67 @@ class Claim:
                                        f"does not declare in Claim.measurements {self.measurements}")
         text = "; ".join(t for t in (check_notes, notes) if t)
         return Verdict(self.title, self.label, setting, self.scope(setting), measurements, text,
-                       key=self.key)
+                       key=self.key, dynamics=dynamics)
 
-    def error_verdict(self, setting: Setting, exc: BaseException) -> Verdict:
+    def error_verdict(self, setting: Setting, exc: BaseException, *, dynamics=None) -> Verdict:
         """An ``ERROR`` verdict carrying the exception's type and message."""
         try:
             checks = self.scope(setting)
         except Exception:  # the assumptions themselves may be what failed
             checks = ()
+        name = sensing.dynamics.as_dynamics(dynamics).name if self.dynamic else BUILTIN_DYNAMICS
         return Verdict(self.title, self.label, setting, checks, (), "",
-                       error=f"{type(exc).__name__}: {exc}", key=self.key)
+                       error=f"{type(exc).__name__}: {exc}", key=self.key, dynamics=name)
 
-    def verify(self, setting: Setting | None = None) -> Verdict:
+    def verify(self, setting: Setting | None = None, *, dynamics=None, diagnose: bool = True) -> Verdict:
         """Run the dynamics on ``setting`` (default: :attr:`default`) and check the claim.
+
+        Parameters
+        ----------
+        setting : Setting, optional
+        dynamics : optional
+            Whose gradient descent to judge: ``None`` (the built-in
+            :func:`sensing.gradient_descent`), a callable ``fn(problem, U0, *, step, steps)``, a
+            ``"module:function"`` string or a :class:`sensing.dynamics.Dynamics`
+            (:mod:`sensing.dynamics` states the contract). A claim that is not about dynamics
+            ignores it and says so in its notes.
+        diagnose : bool
+            When the verdict is ``FAILS``, fit the dynamics' effective step from its early growth
+            (:func:`theorems.diagnosis.diagnose`) and put the finding in :attr:`Verdict.diagnosis`.
 
         An instance outside the required assumptions is still run and reported, with status
         ``OUT OF SCOPE``; a divergent run is reported as the failed measurement
         ``finite_trajectory``. Warnings raised by the dynamics (e.g.
         :class:`sensing.StagnationWarning`: a loss that stopped decreasing) become notes of the
-        verdict. Any other exception propagates; the CLI turns it into an ``ERROR`` verdict.
+        verdict. Any other exception propagates; the CLI and :func:`theorems.verify` turn it into
+        an ``ERROR`` verdict.
         """
         setting = self.default if setting is None else setting
+        dyn = sensing.dynamics.as_dynamics(dynamics)
+        if not self.dynamic:
+            verdict = self.judge(setting, self.evidence(setting))
+            if dyn.builtin:
+                return verdict
+            return dataclasses.replace(verdict, notes="; ".join(t for t in (
+                verdict.notes, f"this claim is about the loss landscape, not about dynamics: the "
+                f"dynamics {dyn.name} was not used") if t))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                evidence = self.evidence(setting)
+                evidence = self.evidence(setting, dynamics=dyn)
             except sensing.DivergenceError as exc:
-                return Verdict(self.title, self.label, setting, self.scope(setting),
-                               (Measurement("gradient descent", "diverged", "a finite trajectory",
-                                            False, name=FINITE_TRAJECTORY),),
-                               str(exc), key=self.key)
-        return self.judge(setting, evidence, notes=_dynamics_notes(caught))
+                verdict = Verdict(self.title, self.label, setting, self.scope(setting),
+                                  (Measurement("gradient descent", "diverged", "a finite trajectory",
+                                               False, name=FINITE_TRAJECTORY),),
+                                  str(exc), key=self.key, dynamics=dyn.name)
+                evidence = None
+        if evidence is not None:
+            verdict = self.judge(setting, evidence, notes=_dynamics_notes(caught), dynamics=dyn.name)
+        if diagnose and verdict.status == "FAILS":
+            from .diagnosis import diagnose as _diagnose
+
+            verdict = dataclasses.replace(verdict, diagnosis=_diagnose(self, setting, dyn).text)
+        return verdict
 
 
 def _dynamics_notes(caught) -> str:

@@ -79,7 +79,7 @@ from sensing.minimizers import normal_space_curvature
 
 from .. import assumptions as asm
 from .. import strategies as sst
-from .._core import AssumptionCheck, Claim, Measurement, Setting
+from .._core import AssumptionCheck, Claim, Measurement, Setting, RunRequest, execute
 
 ALPHA_DECADES = (0, 2, 4, 6)  # the sweep: alpha_0 * 10^-k, same U-bar
 LOCAL_FRACTION = 0.5  # every local exponent >= LOCAL_FRACTION * fitted exponent (docstring)
@@ -191,9 +191,32 @@ def _separation(Z: Sequence[np.ndarray]) -> np.ndarray:
     return np.array(out)
 
 
+def _target_matrices(setting: Setting, targets_) -> tuple:
+    S = setting.s_max
+    Z = targets(setting).Z if targets_ is None else tuple(np.asarray(z, dtype=float) for z in targets_)
+    if len(Z) != S:
+        raise ValueError(f"need {S} targets (s = 1..r̂∧r*), got {len(Z)}")
+    return Z
+
+
+def plan(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None) -> tuple:
+    """The one batched run: U_0[k] = α_kŪ over :func:`alphas`, up to the longest horizon, with
+    λ_1..λ_{s+1} and the distances to the targets and to the truncated SVDs recorded every step."""
+    gt = setting.problem().truth
+    S = setting.s_max
+    Z = _target_matrices(setting, targets_)
+    refs = {f"target{s}": Z[s - 1] for s in range(1, S + 1)}
+    refs.update({f"truncated{s}": gt.truncated(s) for s in range(1, S + 1)})
+    al = alphas(setting)
+    U0 = np.stack([setting.initial(a) for a in al])
+    return (RunRequest("incremental", U0, setting.step, int(horizons(setting, al).max()),
+                       dict(record_every=1, references=refs,
+                            n_eigenvalues=min(S + 1, setting.d, setting.rank))),)
+
+
 def evidence(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None,
-             kind: str | None = None) -> Evidence:
-    """Run the α sweep once and measure the visits.
+             kind: str | None = None, dynamics=None) -> Evidence:
+    """Run the α sweep once (under ``dynamics``, default the built-in GD) and measure the visits.
 
     ``targets_`` replaces Z*_1, … (e.g. by the truncated SVDs, a negative control); ``kind``
     names them in the verdict.
@@ -201,19 +224,12 @@ def evidence(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None,
     pb = setting.problem()
     gt = pb.truth
     S = setting.s_max
-    Z = targets(setting).Z if targets_ is None else tuple(np.asarray(z, dtype=float) for z in targets_)
-    if len(Z) != S:
-        raise ValueError(f"need {S} targets (s = 1..r̂∧r*), got {len(Z)}")
+    Z = _target_matrices(setting, targets_)
     kind = kind or ("sensing minimisers Z*_s" if targets_ is None else "supplied targets")
     al = alphas(setting)
     Tk = horizons(setting, al)
-    T = int(Tk.max())
     q = min(S + 1, setting.d, setting.rank)
-    refs = {f"target{s}": Z[s - 1] for s in range(1, S + 1)}
-    refs.update({f"truncated{s}": gt.truncated(s) for s in range(1, S + 1)})
-    U0 = np.stack([setting.initial(a) for a in al])
-    tr = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T, record_every=1,
-                                  references=refs, n_eigenvalues=q)
+    tr = execute(plan(setting, targets_=targets_)[0], setting, dynamics)
     K = al.size
     dist = np.stack([tr.distance(f"target{s}") for s in range(1, S + 1)], axis=-1)  # (K, n, S)
     dist[tr.record_steps[None, :] > Tk[:, None]] = np.inf  # run k is read up to its horizon
@@ -380,4 +396,5 @@ CLAIM = Claim(
     measurements=("distance_exponent", "near_target", "next_sv_exponent", "visit_order",
                   "finite_trajectory"),
     required=asm.STANDARD_NAMES + ('Z*_s computed (Def. 1.1)',),
+    plan=plan,
 )

@@ -55,7 +55,7 @@ import sensing
 
 from .. import assumptions as asm
 from .. import strategies as sst
-from .._core import FINITE_TRAJECTORY, Claim, Measurement, Setting
+from .._core import FINITE_TRAJECTORY, Claim, Measurement, Setting, RunRequest, execute
 
 ALPHA_DECADES = (0, 2, 4, 6)  # the sweep: alpha_0 * 10^-k
 HALF = 0.5  # t_s: first time lambda_s(U U^T) >= HALF * sigma_s^2
@@ -109,10 +109,10 @@ def learning_times(eigenvalues: np.ndarray, targets: np.ndarray, record_steps: n
     return times
 
 
-def trajectory(setting: Setting) -> tuple[np.ndarray, np.ndarray, sensing.Trajectory]:
-    """``(alphas, U0, traj)``: one batched run from U_0[k] = α_kŪ, λ_1..λ_s recorded every step."""
-    pb = setting.problem()
-    gt = pb.truth
+def plan(setting: Setting) -> tuple:
+    """The one batched run from U_0[k] = α_kŪ, λ_1..λ_s recorded every step, for twice the
+    slowest predicted learning time."""
+    gt = setting.problem().truth
     s_max = setting.s_max
     al = alphas(setting)
     eps = asm.normal_error(setting)
@@ -121,13 +121,18 @@ def trajectory(setting: Setting) -> tuple[np.ndarray, np.ndarray, sensing.Trajec
     worst = max(float(gt.eigenvalues[s_max - 1]) - eps, 0.5 * float(gt.eigenvalues[s_max - 1]))
     T = int(np.ceil(2.0 * np.log(1.0 / al[-1] + 1.0) * predicted_slope(setting.step, max(worst, 1e-12)))) + 100
     U0 = np.stack([setting.initial(a) for a in al])
-    traj = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T, record_every=1,
-                                    n_eigenvalues=s_max)
-    return al, U0, traj
+    return (RunRequest("learning_times", U0, setting.step, T,
+                       dict(record_every=1, n_eigenvalues=s_max)),)
 
 
-def evidence(setting: Setting) -> Evidence:
-    return evidence_from_trajectory(setting, *trajectory(setting))
+def trajectory(setting: Setting, *, dynamics=None) -> tuple[np.ndarray, np.ndarray, sensing.Trajectory]:
+    """``(alphas, U0, traj)``: the run of :func:`plan` under ``dynamics`` (default built-in GD)."""
+    req = plan(setting)[0]
+    return alphas(setting), req.U0, execute(req, setting, dynamics)
+
+
+def evidence(setting: Setting, *, dynamics=None) -> Evidence:
+    return evidence_from_trajectory(setting, *trajectory(setting, dynamics=dynamics))
 
 
 def clock_error(setting: Setting, U0: np.ndarray, traj: sensing.Trajectory) -> float | None:
@@ -262,4 +267,5 @@ CLAIM = Claim(
     instances=instances,
     measurements=MEASUREMENTS,
     required=asm.STANDARD_NAMES,
+    plan=plan,
 )

@@ -123,7 +123,7 @@ import sensing
 from sensing import tolerances
 
 from .. import assumptions as asm
-from .._core import AssumptionCheck, Claim, Measurement, Setting
+from .._core import AssumptionCheck, Claim, Measurement, Setting, RunRequest, execute
 # "decays" is defined once, with incremental's power laws: the fitted law must shrink E at least
 # MIN_DECAY-fold across the sweep, p >= p_min = log(2)/log(alpha_max/alpha_min)
 from .incremental import MIN_DECAY, min_exponent
@@ -193,18 +193,28 @@ def min_norm_interpolant(pb: sensing.SensingProblem) -> np.ndarray:
     return sensing.smat(np.asarray(z0), pb.d)
 
 
-def evidence(setting: Setting, *, small_alphas=None) -> Evidence:
-    """One batched GD run; ``small_alphas`` overrides the sweep (for negative controls)."""
+def plan(setting: Setting, *, small_alphas=None) -> tuple:
+    """The one batched run: the small scales and, last, the large-α control, ‖U_tU_tᵀ − Z*‖_F
+    recorded about 1000 times."""
+    al = alphas(setting) if small_alphas is None else np.asarray(small_alphas, dtype=float)
+    T = horizon(setting, float(np.min(al)))
+    U0 = np.stack([setting.initial(a) for a in (*al, large_alpha(setting))])
+    return (RunRequest("overparameterised", U0, setting.step, T,
+                       dict(record_every=max(1, T // 1000), references={"Z*": setting.problem().truth.Z},
+                            n_eigenvalues=0)),)
+
+
+def evidence(setting: Setting, *, small_alphas=None, dynamics=None) -> Evidence:
+    """One batched run under ``dynamics`` (default built-in GD); ``small_alphas`` overrides the
+    sweep (for negative controls)."""
     pb = setting.problem()
     Z = pb.truth.Z
     nZ = float(np.linalg.norm(Z))
     al = alphas(setting) if small_alphas is None else np.asarray(small_alphas, dtype=float)
     big = large_alpha(setting)
-    T = horizon(setting, float(np.min(al)))
-    U0 = np.stack([setting.initial(a) for a in (*al, big)])
-    traj = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T,
-                                    record_every=max(1, T // 1000), references={"Z*": Z},
-                                    n_eigenvalues=0)
+    req = plan(setting, small_alphas=small_alphas)[0]
+    T = req.steps
+    traj = execute(req, setting, dynamics)
     err = np.min(traj.distance("Z*"), axis=1) / nZ
     e_mn = float(np.linalg.norm(min_norm_interpolant(pb) - Z)) / nZ
     return Evidence(al, err[:-1], big, float(err[-1]), e_mn, T)
@@ -421,4 +431,5 @@ CLAIM = Claim(
     measurements=("alpha_exponent", "recovery", "min_norm_not_z_star", "large_alpha_not_recovered",
                   "finite_trajectory"),
     required=('full over-parameterisation', 'eigengap (§3)', 'fewer measurements than unknowns', 'PSD interpolants not unique', 'rank-r* identifiability count', "RIP of a rescaled 𝒜 (this claim's form)", 'spectral separation at r* (eq. 11, Lemma C.3)', 'small step, practical form', 'Assumption 3.5', 'small initialisation',),
+    plan=plan,
 )

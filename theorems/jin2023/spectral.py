@@ -127,7 +127,7 @@ from sensing import tolerances
 
 from .. import assumptions as asm
 from .. import strategies as sst
-from .._core import FINITE_TRAJECTORY, AssumptionCheck, Claim, Measurement, Setting
+from .._core import FINITE_TRAJECTORY, AssumptionCheck, Claim, Measurement, Setting, RunRequest, execute
 
 ALPHA_DECADES = (0, 1, 2, 3)  # the sweep: alpha_0 * 10^-k, same U-bar
 HALF = 0.5  # t_1: first t with lambda_1(U U^T) >= HALF * sigma_1^2 (end of the first phase)
@@ -378,25 +378,33 @@ def horizon(setting: Setting, c: Constants, init: Init) -> int:
     return int(np.ceil(HORIZON_FACTOR * need)) + 20
 
 
+def plan(setting: Setting, *, alphas_: np.ndarray | None = None, U0: np.ndarray | None = None) -> tuple:
+    """The one batched run from U_0[k] = α_kŪ (or the given ``U0``), every iterate kept, for the
+    horizon of :func:`horizon` (set by the run's own Ū_k = U0[k]/α_k)."""
+    al = alphas(setting) if alphas_ is None else np.asarray(alphas_, dtype=float)
+    c = constants(setting)
+    U0 = np.stack([setting.initial(a) for a in al]) if U0 is None else np.array(U0, dtype=float)
+    T = horizon(setting, c, init_constants(setting, c, al, U0))
+    return (RunRequest("spectral", U0, setting.step, T,
+                       dict(record_every=T, n_eigenvalues=0, snapshots=range(T + 1))),)
+
+
 def trajectory(setting: Setting, *, gradient: Callable | None = None,
                alphas_: np.ndarray | None = None,
-               U0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               U0: np.ndarray | None = None, dynamics=None) -> tuple[np.ndarray, np.ndarray]:
     """``(alphas, U)`` with ``U[t, k]`` the iterate U_t of the run from α_k Ū, t = 0..T.
 
     ``gradient`` replaces ∇f by a callable on a stack (K, d, r̂) of factors: the hook that
     negative controls use to run wrong dynamics (e.g. a missing factor or a missing
     symmetrisation of the sensing matrices). ``U0`` (shape (K, d, r̂)) replaces the setting's
     initial factors α_kŪ: a run from another Ū (its Ū_k = U0[k]/α_k sets the horizon, and the
-    checker's constants).
+    checker's constants). ``dynamics`` (default the built-in GD) runs the request of :func:`plan`.
     """
-    pb = setting.problem()
     al = alphas(setting) if alphas_ is None else np.asarray(alphas_, dtype=float)
-    c = constants(setting)
-    U0 = np.stack([setting.initial(a) for a in al]) if U0 is None else np.array(U0, dtype=float)
-    T = horizon(setting, c, init_constants(setting, c, al, U0))
+    req = plan(setting, alphas_=alphas_, U0=U0)[0]
+    U0, T = req.U0, req.steps
     if gradient is None:
-        tr = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T,
-                                      record_every=T, n_eigenvalues=0, snapshots=range(T + 1))
+        tr = execute(req, setting, dynamics)
         return al, np.stack([tr.snapshots[t] for t in range(T + 1)])
     out = np.empty((T + 1,) + U0.shape)
     out[0] = U = U0.copy()
@@ -451,8 +459,8 @@ def evidence_from_trajectory(setting: Setting, alphas_: np.ndarray, U: np.ndarra
 
 
 def evidence(setting: Setting, *, gradient: Callable | None = None,
-             U0: np.ndarray | None = None) -> Evidence:
-    al, U = trajectory(setting, gradient=gradient, U0=U0)
+             U0: np.ndarray | None = None, dynamics=None) -> Evidence:
+    al, U = trajectory(setting, gradient=gradient, U0=U0, dynamics=dynamics)
     return evidence_from_trajectory(setting, al, U)
 
 
@@ -680,4 +688,5 @@ CLAIM = Claim(
     instances=instances,
     measurements=MEASUREMENTS,
     required=asm.STANDARD_NAMES + ('spectral phase (Lemma C.4: α small)',),
+    plan=plan,
 )

@@ -112,7 +112,7 @@ from sensing import tolerances
 
 from .. import assumptions as asm
 from .. import strategies as sst
-from .._core import FINITE_TRAJECTORY, AssumptionCheck, Claim, Measurement, Setting
+from .._core import FINITE_TRAJECTORY, AssumptionCheck, Claim, Measurement, Setting, RunRequest, execute
 
 ALPHA_DECADES = (0, 3)  # the runs: alpha_0 and alpha_0 * 10^-3
 # Lemma F.1 (App. F): basin dist <= 1e-2 kappa*^-1 ||X||, rate (1 - 0.05 tau mu) for dist^2
@@ -308,17 +308,24 @@ def trajectory_evidence(setting: Setting, steps: np.ndarray, U_t: np.ndarray) ->
                     floor_Z, lipschitz, asm.normal_error(setting), pb.op.is_identity)
 
 
-def evidence(setting: Setting, *, steps: int | None = None) -> Evidence:
-    """Run GD with r̂ = ``setting.rank`` from each α; ``steps`` overrides the horizon."""
-    pb = setting.problem()
+def plan(setting: Setting, *, steps: int | None = None) -> tuple:
+    """The one batched run with r̂ = ``setting.rank`` from each α, about 2000 snapshots;
+    ``steps`` overrides the horizon."""
     _, _, H, floor_dist, _, _ = references(setting)
     rho, _, _ = linear_rate(np.linalg.eigvalsh(H), setting.rank, setting.step)
     T = horizon(setting, rho, floor_dist) if steps is None else int(steps)
     k = max(1, T // 2000)
     rec = np.unique(np.append(np.arange(0, T + 1, k), T))
     U0 = np.stack([setting.initial(a) for a in alphas(setting)])
-    traj = sensing.gradient_descent(pb.op, pb.y, U0, step=setting.step, steps=T, record_every=k,
-                                    n_eigenvalues=0, snapshots=rec)
+    return (RunRequest("underparameterised", U0, setting.step, T,
+                       dict(record_every=k, n_eigenvalues=0, snapshots=rec)),)
+
+
+def evidence(setting: Setting, *, steps: int | None = None, dynamics=None) -> Evidence:
+    """Run the request of :func:`plan` under ``dynamics`` (default the built-in GD)."""
+    req = plan(setting, steps=steps)[0]
+    traj = execute(req, setting, dynamics)
+    rec = req.options["snapshots"]
     return trajectory_evidence(setting, rec, np.stack([traj.snapshots[t] for t in rec]))
 
 
@@ -587,4 +594,5 @@ CLAIM = Claim(
     instances=instances,
     measurements=MEASUREMENTS,
     required=asm.STANDARD_NAMES + ('under-parameterised',),
+    plan=plan,
 )
