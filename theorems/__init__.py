@@ -8,12 +8,16 @@ Layout, bottom to top:
   them by construction) and :mod:`theorems.registry` (the claims, grouped by paper);
 - the claims, one subpackage per paper and one module per claim: :mod:`theorems.jin2023`
   (Jin, Li, Lyu, Du, Lee, ICML 2023);
+- checking anyone's gradient descent: :func:`verify` (``dynamics=``), :mod:`theorems.runs`
+  (recorded runs), :mod:`theorems.diagnosis` (why a dynamics fails), :mod:`theorems.testing`
+  and the pytest plugin :mod:`theorems.pytest_plugin` (``--theorems-dynamics``);
 - the tools on top: :mod:`theorems.reproduce` (the paper's experiments, figures and report),
   :mod:`theorems.mutants` (semantic mutants run against the suite) and :mod:`theorems.cli`
   (``python -m theorems``).
 """
-from ._core import AssumptionCheck, Claim, Measurement, Setting, Verdict
+from ._core import AssumptionCheck, Claim, Measurement, RecordedRuns, RunRequest, Setting, Verdict
 from .registry import claims, get, papers, select
+from .runs import judge, verify
 
-__all__ = ["AssumptionCheck", "Claim", "Measurement", "Setting", "Verdict", "claims", "get", "papers",
-           "select"]
+__all__ = ["AssumptionCheck", "Claim", "Measurement", "RecordedRuns", "RunRequest", "Setting", "Verdict",
+           "claims", "get", "judge", "papers", "select", "verify"]

@@ -6,7 +6,10 @@ Exit status of verify (the worst outcome over the selected claims wins, in this 
      the other claims are still run, printed and written with --json
   3  an instance is OUT OF SCOPE (outside a claim's practical assumptions)
   0  every selected claim HOLDS
-  2  usage error (bad flags or values; nothing is run)
+  2  usage error (bad flags or values, a --dynamics that cannot be imported or has the wrong
+     signature, a runs file that does not match its requests; nothing is judged)
+
+The same codes for judge (recorded runs). requests exits 0 (written) or 2.
 """
 from __future__ import annotations
 
@@ -92,8 +95,30 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--checks", action="store_true",
                     help="also list each claim's measurement names and required assumptions")
     v = sub.add_parser("verify", help="check every claim on its default (or your) instance")
+    _claim_flags(v)
+    v.add_argument("--dynamics", metavar="MODULE:FUNCTION",
+                   help="judge your gradient descent fn(problem, U0, *, step, steps) instead of the "
+                        "built-in one (see sensing.dynamics)")
+    rq = sub.add_parser("requests", help="write the runs each claim needs (for code outside Python)")
+    _claim_flags(rq, json=False)
+    rq.add_argument("--out", required=True, metavar="PATH", help="requests file to write (.npz)")
+    rq.add_argument("--without-operator", action="store_true",
+                    help="omit the sensing matrices and measurements (rebuild the instance from its seed)")
+    jd = sub.add_parser("judge", help="judge iterates you recorded for the requests")
+    _claim_flags(jd)
+    jd.add_argument("--runs", required=True, metavar="PATH", help="runs file: one (T+1, K, d, r) array per request")
+    jd.add_argument("--requests", metavar="PATH", help="the requests file the runs answer (its settings are used)")
+    for name, mod in SUBCOMMANDS.items():
+        module = importlib.import_module(mod)
+        module.configure(sub.add_parser(name, help=_plain(module.__doc__.strip().splitlines()[0])))
+    return p
+
+
+def _claim_flags(v, json: bool = True) -> None:
+    """--only, --json and the instance overrides, shared by verify, requests and judge."""
     v.add_argument("--only", nargs="+", metavar="LABEL", help="claims whose key or label contains LABEL")
-    v.add_argument("--json", metavar="PATH", help="also write the verdicts as JSON")
+    if json:
+        v.add_argument("--json", metavar="PATH", help="also write the verdicts as JSON")
     g = v.add_argument_group("instance (overrides each claim's default)")
     g.add_argument("--d", type=_integer(1, "a positive integer"),
                    help="dimension d (a default r-hat equal to the default d follows d)")
@@ -106,10 +131,6 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=_integer(0, "a non-negative integer"), help="seed of the instance")
     g.add_argument("--operator", choices=("gaussian", "paper", "identity"), help="measurement ensemble")
     g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    for name, mod in SUBCOMMANDS.items():
-        module = importlib.import_module(mod)
-        module.configure(sub.add_parser(name, help=_plain(module.__doc__.strip().splitlines()[0])))
-    return p
 
 
 def _list(checks: bool = False) -> int:
@@ -174,17 +195,20 @@ def _setting(claim, args):
     return claim.default.replace(**overrides)
 
 
-def _verify(args) -> int:
-    import traceback
-
-    from . import _core
+def _chosen(args, dynamic_only: bool = False):
+    """The selected claims and their validated settings; ``None`` after printing a usage error."""
     from .registry import select
 
     try:
         chosen = select(args.only)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return None
+    if dynamic_only:
+        chosen = tuple(c for c in chosen if c.dynamic)
+        if not chosen:
+            print(f"error: --only {' '.join(args.only)} selects no claim about dynamics", file=sys.stderr)
+            return None
     settings = []
     for claim in chosen:  # all instances are validated before anything runs
         try:
@@ -192,8 +216,73 @@ def _verify(args) -> int:
             _validate(setting)
         except (ValueError, TypeError) as exc:
             print(f"error: {claim.key}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return None
         settings.append(setting)
+    return chosen, settings
+
+
+def _verify(args) -> int:
+    import sensing
+
+    picked = _chosen(args)
+    if picked is None:
+        return EXIT_USAGE
+    try:
+        dyn = sensing.dynamics.as_dynamics(args.dynamics)
+    except sensing.DynamicsError as exc:
+        print(f"error: --dynamics: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _run_and_report(args, *picked, dyn)
+
+
+def _requests(args) -> int:
+    from . import runs
+
+    picked = _chosen(args, dynamic_only=True)
+    if picked is None:
+        return EXIT_USAGE
+    chosen, settings = picked
+    items = [(c, s, r) for c, s in zip(chosen, settings) for r in c.requests(s)]
+    try:
+        runs.write_items(args.out, items, operator=not args.without_operator)
+    except OSError as exc:
+        print(f"error: --out: cannot write {args.out!r}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for _, _, r in items:
+        print(r.describe())
+    print(f"wrote {len(items)} requests to {args.out}: run each from its U0 for its steps, save the "
+          f"iterates as one (steps+1, K, d, r) array per request name (numpy.savez), then "
+          f"`python -m theorems judge --runs RUNS.npz --requests {args.out}`")
+    return EXIT_OK
+
+
+def _judge(args) -> int:
+    from . import runs
+    from .registry import select
+
+    try:
+        recorded = runs.read_runs(args.runs)
+        if args.requests:  # the settings the runs answer come with them
+            keep = {c.key for c in select(args.only)}
+            items = [it for it in runs.read_requests(args.requests) if it[0].key in keep]
+        else:
+            picked = _chosen(args, dynamic_only=True)
+            if picked is None:
+                return EXIT_USAGE
+            items = [(c, s, r) for c, s in zip(*picked) for r in c.requests(s)]
+        chosen, settings, dyn = runs.prepare(items, recorded, name=f"recorded runs {args.runs}",
+                                             subset=not args.requests)
+    except (ValueError, OSError) as exc:  # DynamicsError is a ValueError
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _run_and_report(args, chosen, settings, dyn)
+
+
+def _run_and_report(args, chosen, settings, dyn) -> int:
+    import traceback
+
+    from . import _core
+
     verdicts = []
     t_all = time.perf_counter()
     for i, (claim, setting) in enumerate(zip(chosen, settings), 1):
@@ -201,9 +290,9 @@ def _verify(args) -> int:
             print(f"[{i}/{len(chosen)}] {claim.key}: {claim.label} ...", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         try:
-            verdict = claim.verify(setting)
+            verdict = claim.verify(setting, dynamics=dyn)
         except Exception as exc:  # one claim's failure must not lose the others' verdicts
-            verdict = claim.error_verdict(setting, exc)
+            verdict = claim.error_verdict(setting, exc, dynamics=dyn)
             print(f"error: {claim.key} raised {type(exc).__name__}: {exc}", file=sys.stderr)
             if not args.quiet:
                 traceback.print_exc(file=sys.stderr)
@@ -255,4 +344,8 @@ def main(argv=None) -> int:
         return _list(args.checks)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "requests":
+        return _requests(args)
+    if args.command == "judge":
+        return _judge(args)
     return importlib.import_module(SUBCOMMANDS[args.command]).run(args)
