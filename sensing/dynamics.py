@@ -33,9 +33,10 @@ U0_RTOL = 4 * float(np.finfo(np.float32).eps)
 
 
 def _describe(fn) -> str:
+    """``module:qualname`` (``<locals>`` kept: it says where a test defined it)."""
     mod = getattr(fn, "__module__", None)
     qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
-    if mod and qual and "<locals>" not in qual:
+    if mod and qual:
         return f"{mod}:{qual}"
     return qual or repr(fn)
 

@@ -22,17 +22,18 @@ steps and directions (least squares). Two findings follow:
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 import sensing
 
-#: Size of the start: ‖U_0‖₂ = START_SCALE·√λ̂₁ (λ̂₁ the top eigenvalue of M = 𝒜*(y)). The cubic
-#: term of the gradient, relative to the linear one, is at most ‖𝒜*𝒜‖‖U_t‖₂²/λ̂_min-ish; at
-#: START_SCALE = 1e-6 and at most :data:`MAX_GROWTH` growth it stays below 1e-8·‖𝒜*𝒜‖, far
-#: below any step-size error worth reporting (the tolerance includes the measured bound).
-START_SCALE = 1e-6
+#: Size of the start: ‖U_0‖₂ = START_SCALE·√λ̂₁ (λ̂₁ the top eigenvalue of M = 𝒜*(y)), so that
+#: the fit's window (up to LINEAR_CAP·√λ̂₁, a growth of 1e10) still holds a few steps of a
+#: dynamics whose step is m times too large (a sum where the paper takes a mean: growth
+#: 1 + mμλ̂₁ ≈ 10³ per step). Entries ~1e-13 are far from float32's and float64's underflow.
+START_SCALE = 1e-12
 #: Run until the top direction has grown by this factor (at most :data:`MAX_STEPS` steps).
 MAX_GROWTH = 100.0
 MAX_STEPS = 200
@@ -69,7 +70,8 @@ class Diagnosis:
 
 def _hint(ratio: float, m: int | None) -> str:
     known = [(2.0, "a loss with 1/2m where the paper has 1/4m, run with the paper's μ (use η = μ/2)"),
-             (0.5, "the step η = μ/2 of a 1/2m loss applied to the paper's 1/4m loss")]
+             (0.5, "the step η = μ/2 of a 1/2m loss applied to the paper's 1/4m loss"),
+             (4.0, "a 1/m mean (MSE) loss run with the paper's μ (use η = μ/4)")]
     if m:
         known += [(float(m), "a sum over i where the paper takes the mean (1/4 Σ instead of 1/4m Σ)"),
                   (2.0 * m, "a 1/2 Σ loss (sum, factor 1/2) run with the paper's μ"),
@@ -115,15 +117,27 @@ def diagnose(claim, setting, dynamics=None) -> Diagnosis:
         norms = np.linalg.norm(U0, 2, axis=(-2, -1))
         start = U0 * (START_SCALE * np.sqrt(lam1) / np.where(norms > 0, norms, 1.0))[:, None, None]
         origin = f"{n} steps from ‖U_0‖ = {START_SCALE:g}·√λ̂₁"
+        cap = LINEAR_CAP * np.sqrt(lam1)
         try:
-            Us = [np.asarray(u) for u in dyn.iterates(pb, start, step=mu, steps=n, request="diagnosis")]
+            Us = []
+            # read lazily and stop at the window's edge: a fast dynamics is not run into overflow
+            # (its warnings on this run are the diagnosis's business, not the user's)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                for u in dyn.iterates(pb, start, step=mu, steps=n, request="diagnosis"):
+                    Us.append(np.asarray(u))
+                    if Us[-1].shape != start.shape:
+                        break
+                    if not (np.all(np.isfinite(Us[-1])) and np.max(np.abs(Us[-1])) <= cap):
+                        break
         except Exception as exc:  # the diagnosis must not hide the verdict it explains
             return Diagnosis(dyn.name, mu, float("nan"), float("nan"), float("nan"), False, 0,
                              f"no diagnosis: the dynamics raised {type(exc).__name__}: {exc} on the "
                              f"diagnosis run ({origin})")
-        if len(Us) != n + 1 or any(u.shape != start.shape for u in Us):
+        if len(Us) > n + 1 or any(u.shape != start.shape for u in Us):
             return Diagnosis(dyn.name, mu, float("nan"), float("nan"), float("nan"), False, 0,
-                             f"no diagnosis: the dynamics gave {len(Us)} iterates for {n} steps")
+                             f"no diagnosis: the dynamics broke the contract on the diagnosis run "
+                             f"({len(Us)} iterates for {n} steps, or a wrong shape)")
     return fit_step(pb, Us, mu, name=dyn.name, origin=origin, eigh=(w, V))
 
 
@@ -138,10 +152,13 @@ def fit_step(problem, Us, mu: float, *, name: str = "", origin: str = "", eigh=N
     finite = np.all(np.isfinite(U.reshape(U.shape[0], -1)), axis=1)
     norms_t = np.full(U.shape[:2], np.inf)
     norms_t[finite] = np.linalg.norm(U[finite], 2, axis=(-2, -1))
-    # the fit reads only the linear window: iterates within MAX_GROWTH of the start and below
-    # LINEAR_CAP·√λ̂₁ (a faster dynamics, e.g. with momentum, leaves it early; its later steps
-    # would inflate the tolerance)
-    cap = min(MAX_GROWTH * float(np.max(norms_t[0])), LINEAR_CAP * np.sqrt(lam1)) * (1 + 1e-9)
+    # the fit reads only the linear window ‖U_t‖ ≤ LINEAR_CAP·√λ̂₁ (a faster dynamics, e.g. with
+    # momentum, leaves it early; its later steps would inflate the tolerance); a recorded run that
+    # starts above it is read up to MAX_GROWTH times its start
+    cap = LINEAR_CAP * np.sqrt(lam1)
+    if float(np.max(norms_t[0])) > cap / MAX_GROWTH:
+        cap = MAX_GROWTH * float(np.max(norms_t[0]))
+    cap *= 1 + 1e-9
     inside = np.all(norms_t <= cap, axis=1)
     last = int(np.argmin(inside)) if not inside.all() else n + 1
     if last < 3:
