@@ -1,5 +1,7 @@
 # The documentation builds offline with warnings as errors, and the README's snippets run as written
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +81,39 @@ def test_the_readme_quotes_the_committed_reproduction_report():
     assert quoted, "no finding quoted between the report markers"
     for fid, st in quoted:
         assert status.get(fid) == st, f"README says {fid}: {st!r}, the report says {status.get(fid)!r}"
+
+
+def readme_section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+def shell_commands(section: str) -> list:
+    """The commands of the ```bash blocks of a section (continuations joined, comments dropped)."""
+    out = []
+    for block in re.findall(r"^```bash\n(.*?)^```", section, re.S | re.M):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("#")[0].strip()
+            if line:
+                out.append(line)
+    return out
+
+
+def test_check_your_own_implementation_fits_in_thirty_lines():
+    section = readme_section("Check your own implementation")
+    assert len(section.strip().splitlines()) < 30 + 1, section  # + its heading
+
+
+@pytest.mark.slow
+def test_check_your_own_implementation_runs_as_written_from_a_copy_of_the_examples(tmp_path):
+    # from a directory holding only examples/ (as a fresh clone would, minus the test suite)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    commands = shell_commands(readme_section("Check your own implementation"))
+    assert len(commands) >= 6, commands
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for command in commands:
+        out = subprocess.run(command.replace("python ", f"{sys.executable} ", 1), shell=True, cwd=tmp_path,
+                             env=env, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, f"{command!r} exited {out.returncode}:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"

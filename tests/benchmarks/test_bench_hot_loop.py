@@ -278,3 +278,43 @@ def test_identity_step(benchmark, K):
     flops, nbytes = H.step_cost(d, 0, r, K, "identity")
     H.record(benchmark, f"identity/K{K}", per=K, flops=flops, bytes=nbytes)
     assert state.normal.mode == "identity" and op.counts == {"forward": 1, "adjoint": 0, "gram": 0}
+
+
+# ------------------------------------------------------------ the dynamics seam (issue 10)
+@pytest.mark.parametrize("inst", INSTANCES)
+def test_seam_run(benchmark, inst):
+    # the claims' path to the built-in loop, sensing.dynamics.GRADIENT_DESCENT.run: the same
+    # 1000-step run as test_run, so "fast/run / seam/run" is the seam's overhead (≈ 1)
+    benchmark.group = f"run {H.inst_id(inst)}"
+    d, m, r = inst
+    H.warm(d, m)
+    pb, U0 = H.problem(d, m), H.initial(d, r)
+    dyn = sensing.dynamics.GRADIENT_DESCENT
+    tr = benchmark.pedantic(dyn.run, args=(pb, U0), kwargs=dict(step=H.STEP, steps=H.RUN_STEPS),
+                            rounds=5, warmup_rounds=1)
+    name = H.inst_id(inst)
+    e = H.record(benchmark, f"seam/run/{name}", per=H.RUN_STEPS, mode=tr.mode)
+    if e:
+        benchmark.extra_info["seam_over_direct"] = H.ratio(f"seam/run/{name}", f"fast/run/{name}")
+    direct = sensing.gradient_descent(pb.op, pb.y, U0, step=H.STEP, steps=H.RUN_STEPS)
+    assert np.array_equal(tr.U, direct.U) and np.array_equal(tr.loss, direct.loss)
+
+
+@pytest.mark.parametrize("inst", HEADLINE)
+def test_seam_record(benchmark, inst):
+    # what a user dynamics adds per step: recording given iterates (one loss evaluation each)
+    benchmark.group = f"run {H.inst_id(inst)}"
+    d, m, r = inst
+    H.warm(d, m)
+    pb, U0 = H.problem(d, m), H.initial(d, r)
+    steps = H.RUN_STEPS
+    direct = sensing.gradient_descent(pb.op, pb.y, U0, step=H.STEP, steps=steps, record_every=steps,
+                                      n_eigenvalues=0, snapshots=range(steps + 1))
+    its = [direct.snapshots[t] for t in range(steps + 1)]
+    tr = benchmark.pedantic(lambda: sensing.dynamics.record(pb, iter(its), U0, step=H.STEP, steps=steps),
+                            rounds=5, warmup_rounds=1)
+    H.record(benchmark, f"seam/record/{H.inst_id(inst)}", per=steps, mode=tr.mode)
+    benchmark.extra_info["record_over_run"] = H.ratio(f"seam/record/{H.inst_id(inst)}",
+                                                      f"fast/run/{H.inst_id(inst)}")
+    ref = sensing.gradient_descent(pb.op, pb.y, U0, step=H.STEP, steps=steps)
+    assert np.array_equal(tr.loss, ref.loss) and np.array_equal(tr.eigenvalues, ref.eigenvalues)
