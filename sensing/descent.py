@@ -223,12 +223,14 @@ class NormalMap:
         if op.is_identity:
             mode = "identity"
         self.mode = mode
-        idx = sym_index(op.d)
-        self.flat = idx.flat
-        self.full = idx.full
-        self.full_flat = idx.full.ravel()
-        self.w = idx.weight.astype(dtype)
-        self.winv = (1.0 / idx.weight).astype(dtype)
+        # the operator's coordinates: svec for S^d; the off-diagonal block of S^{d1+d2} for a
+        # lifted rectangular operator, whose scatter reads a trailing zero for the other entries
+        flat, weight, full, inv, self.padded = op.coordinates()
+        self.flat = flat
+        self.full = full
+        self.full_flat = full.ravel()
+        self.w = weight.astype(dtype)
+        self.winv = inv.astype(dtype)
         self.c = 0.0
         if mode == "identity":
             self.Zstar = smat(y, op.d).astype(dtype)
@@ -295,7 +297,8 @@ class NormalMap:
             self._set_out_weights(scale)
         np.multiply(g, self._outw, out=g)
         # M = smat(g): every entry (j, k) of M reads its svec position
-        g.take(self.full_flat, axis=1, out=M.reshape(K, -1), mode="clip")
+        (self._padded_g[K] if self.padded else g).take(self.full_flat, axis=1, out=M.reshape(K, -1),
+                                                       mode="clip")
 
     def _set_out_weights(self, scale: float) -> None:
         """``scale / w`` (times ``m^{-1/2}`` in dense mode, the adjoint's factor)."""
@@ -306,8 +309,13 @@ class NormalMap:
         if K not in self._scratch:
             D = self.op.D
             r = np.zeros((K, self.op.m), dtype=self.dtype) if self.mode == "dense" else None
-            self._scratch[K] = (np.zeros((K, D), dtype=self.dtype),
-                                np.zeros((K, D), dtype=self.dtype), r)
+            if self.padded:  # g is a view of a (K, D + 1) buffer whose last column stays 0
+                self._padded_g = getattr(self, "_padded_g", {})
+                self._padded_g[K] = np.zeros((K, D + 1), dtype=self.dtype)
+                g = self._padded_g[K][:, :D]
+            else:
+                g = np.zeros((K, D), dtype=self.dtype)
+            self._scratch[K] = (np.zeros((K, D), dtype=self.dtype), g, r)
         return self._scratch[K]
 
     def apply(self, P: np.ndarray) -> np.ndarray:
@@ -323,7 +331,10 @@ class NormalMap:
             self.op.counts["forward"] += K
             self.op.counts["adjoint"] += K
             g = ((p @ self.S.T) @ self.S) * (self.scale * self.scale)
-        return (g * self.winv)[:, self.full]
+        g = g * self.winv
+        if self.padded:
+            g = np.concatenate([g, np.zeros((K, 1), dtype=g.dtype)], axis=1)
+        return g[:, self.full]
 
 
 class GradientStep:
@@ -437,11 +448,13 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
 
 
 def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, snapshots, mode,
-             dtype, divergence_factor, source=None, who: str | None = None) -> Trajectory:
+             dtype, divergence_factor, source=None, who: str | None = None, hook=None) -> Trajectory:
     """The loop of :func:`gradient_descent`; with ``source`` (an iterator over U_1, U_2, ...,
     see :func:`sensing.dynamics.record`) the iterates are read from it instead of computed, and
     recorded by exactly the same code (the same losses, records, divergence and stagnation
-    checks), so a dynamics is judged on the same record as the built-in one."""
+    checks), so a dynamics is judged on the same record as the built-in one. ``hook(i, t, U, Z)``
+    is called at every recorded step (record i, step t, the state U and Z = UUᵀ): the records of
+    a lifted problem (:mod:`sensing.asymmetric`) that the symmetric record does not keep."""
     op = check_operator(op)
     y = check_measurements(op, y)
     U0 = check_factor(op, U0, "U0", batch=True)
@@ -510,6 +523,8 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
                     if names:
                         diff = Z.astype(np.float64)[:, None] - R[None]
                         dist[:, i_rec] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
+                    if hook is not None:
+                        hook(i_rec, t, U, Z)
                     i_rec += 1
                 if t in snap_steps:
                     snaps[t] = U.copy() if batched else U[0].copy()

@@ -1,7 +1,8 @@
 """The dynamics seam: any implementation of gradient descent, recorded like the built-in one.
 
 A *dynamics* is a callable ``fn(problem, U0, *, step, steps)`` that, given a
-:class:`sensing.SensingProblem`, the initial factors ``U0`` of shape ``(K, d, r)`` (float64) and
+:class:`sensing.SensingProblem` (or a :class:`sensing.asymmetric.AsymmetricProblem`, whose U0 and
+iterates are the lifts W = [F; G] of shape (K, d1 + d2, r)), the initial factors ``U0`` of shape ``(K, d, r)`` (float64) and
 the paper's step size mu (the ``1/4m`` loss, :mod:`sensing.conventions` maps other conventions),
 either yields the iterates ``U_t`` of shape ``(K, d, r)`` for t = 0..steps or returns them as one
 array of shape ``(steps + 1, K, d, r)``. Arrays of any library that ``numpy.asarray`` converts
@@ -121,9 +122,13 @@ class Dynamics:
                  request: str | None = None) -> Iterator[np.ndarray]:
         """The iterates U_0..U_steps of this dynamics, as an iterator (no record)."""
         if self.fn is None:
-            tr = gradient_descent(problem.op, problem.y, U0, step=step, steps=steps,
-                                  record_every=max(1, steps), n_eigenvalues=0, snapshots=range(steps + 1))
-            return iter([tr.snapshots[t] for t in range(steps + 1)])
+            tr = self.run(problem, U0, step=step, steps=steps, record_every=max(1, steps),
+                          snapshots=range(steps + 1))
+            snaps = [tr.snapshots[t] for t in range(steps + 1)]
+            if _is_asymmetric(problem):
+                from .asymmetric import lift
+                snaps = [lift(*fg) for fg in snaps]
+            return iter(snaps)
         return _as_iterator(self.fn(problem, np.array(U0, dtype=np.float64, copy=True), step=step,
                                     steps=steps), self._who(request), steps)
 
@@ -134,6 +139,16 @@ class Dynamics:
         ``references``, ``n_eigenvalues``, ``snapshots``, ``mode``). ``request`` names the run in
         error messages."""
         if self.fn is None:
+            if _is_asymmetric(problem):  # U0 is the lift [F0; G0]
+                from . import asymmetric
+
+                opts = dict(record_options)
+                if "n_eigenvalues" in opts:
+                    opts["n_singular_values"] = opts.pop("n_eigenvalues")
+                d1 = problem.op.d1
+                U0 = np.asarray(U0, dtype=np.float64)
+                return asymmetric.gradient_descent(problem.op, problem.y, U0[..., :d1, :], U0[..., d1:, :],
+                                                   step=step, steps=steps, **opts)
             return gradient_descent(problem.op, problem.y, U0, step=step, steps=steps, **record_options)
         return record(problem, self.iterates(problem, U0, step=step, steps=steps, request=request),
                       U0, step=step, steps=steps, who=self._who(request), **record_options)
@@ -184,10 +199,32 @@ def record(problem, iterates: Iterable, U0, *, step: float, steps: int, who: str
     DivergenceError
         A non-finite or exploding loss (the message names the dynamics and a safe step size).
     """
+    if _is_asymmetric(problem):
+        from . import asymmetric
+
+        return asymmetric.record(problem, iterates, U0, step=step, steps=steps, who=who,
+                                 record_every=record_every, references=references, snapshots=snapshots,
+                                 mode=mode, divergence_factor=divergence_factor,
+                                 **({} if n_eigenvalues is None else {"n_singular_values": n_eigenvalues}))
     op = check_operator(problem.op)
     y = check_measurements(op, problem.y)
-    U0 = np.asarray(U0, dtype=np.float64)
     name = who or "the dynamics"
+    it, first = _first_iterate(iterates, U0, steps, name)
+    tr = _descend(op, y, first, step, steps, record_every, references,
+                  n_eigenvalues, snapshots, mode, np.float64, divergence_factor, source=it, who=name)
+    _check_exhausted(it, name, steps)
+    return tr
+
+
+def _is_asymmetric(problem) -> bool:
+    from .asymmetric import AsymmetricProblem
+
+    return isinstance(problem, AsymmetricProblem)
+
+
+def _first_iterate(iterates, U0, steps: int, name: str):
+    """``(iterator over U_1.., U_0 as float64)`` after checking U_0 against the given U0."""
+    U0 = np.asarray(U0, dtype=np.float64)
     it = iter(iterates)
     try:
         first = np.asarray(next(it))
@@ -202,13 +239,13 @@ def record(problem, iterates: Iterable, U0, *, step: float, steps: int, who: str
         raise DynamicsError(f"{name} started from a U_0 that differs from the U0 it was given by "
                             f"{diff:.3g} (max |entry|; allowed {U0_RTOL:.2g} x max|U0| = "
                             f"{U0_RTOL * scale:.3g}): it must start from U0, and yield it as U_0")
+    return it, first.astype(np.float64)
 
-    tr = _descend(op, y, first.astype(np.float64), step, steps, record_every, references,
-                  n_eigenvalues, snapshots, mode, np.float64, divergence_factor, source=it, who=name)
+
+def _check_exhausted(it, name: str, steps: int) -> None:
     if next(it, _END) is not _END:
         raise DynamicsError(f"{name} yields more than steps + 1 = {steps + 1} iterates; it must stop "
                             "at U_steps")
-    return tr
 
 
 _END = object()

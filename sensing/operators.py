@@ -79,6 +79,15 @@ class SensingOperator:
         """True for full observation (``A*A = I``, delta = 0)."""
         return self.S is None
 
+    def coordinates(self) -> tuple:
+        """How the hot loop reads and writes the operator's coordinates of a (d, d) matrix:
+        ``(flat, weight, full, inverse_weight, padded)``: coordinate j is ``weight[j]`` times the
+        entry at flat index ``flat[j]``; entry (a, b) of the output matrix is ``inverse_weight``
+        times coordinate ``full[a, b]`` (index D, when ``padded``, reads a zero). For S^d these
+        are the svec tables of :func:`sensing.linalg.sym_index`."""
+        idx = sym_index(self.d)
+        return idx.flat, idx.weight, idx.full, 1.0 / idx.weight, False
+
     # ------------------------------------------------------------------ checks
     def _check_Z(self, Z, name="Z") -> np.ndarray:
         Z = as_float_array(Z, name, ndim=2)

@@ -36,6 +36,10 @@ class Setting:
     ``rank`` is r-hat, the number of columns of U; ``m = None`` means full observation.
     ``init`` is the scaling of U-bar (:func:`sensing.initial_factor`), or ``"orthogonal"``: a
     unit-norm U-bar orthogonal to v_1 of Z*, which violates Assumption 3.5 (negative controls).
+
+    Asymmetric instances (:mod:`sensing.asymmetric`) set ``d2``: Z* ∈ ℝ^{d×d2} with singular
+    values ``eigenvalues``; U is then the lift W = [F; G] of shape (d + d2, r̂), with
+    F_0 = αF̄, G_0 = α·``init_ratio``·Ḡ (Xiong et al. use 1/3).
     """
 
     d: int = 20
@@ -47,6 +51,12 @@ class Setting:
     step: float = 0.01
     seed: int = 0
     init: str = "unit"
+    d2: int | None = None
+    init_ratio: float = 1.0
+
+    @property
+    def asymmetric(self) -> bool:
+        return self.d2 is not None
 
     def __post_init__(self):
         object.__setattr__(self, "eigenvalues", tuple(float(e) for e in self.eigenvalues))
@@ -68,16 +78,38 @@ class Setting:
     def describe(self) -> str:
         m = "full observation" if self.operator == "identity" else f"m={self.m} ({self.operator})"
         eig = ", ".join(f"{e:g}" for e in self.eigenvalues)
+        if self.asymmetric:
+            ratio = f", G₀/F₀ scale {self.init_ratio:g}" if self.init_ratio != 1.0 else ""
+            return (f"{self.d}×{self.d2}, σ(Z*)=[{eig}], {m}, r̂={self.rank}, α={self.alpha:g}{ratio}, "
+                    f"μ={self.step:g}, seed={self.seed}")
         return (f"d={self.d}, eig(Z*)=[{eig}], {m}, r̂={self.rank}, α={self.alpha:g}, "
                 f"μ={self.step:g}, seed={self.seed}")
 
-    def problem(self) -> sensing.SensingProblem:
+    def problem(self):
+        """The instance: a :class:`sensing.SensingProblem`, or for ``d2`` set a
+        :class:`sensing.asymmetric.AsymmetricProblem`."""
+        if self.asymmetric:
+            return _asymmetric_problem(self.d, self.d2, self.eigenvalues, self.m, self.operator, self.seed)
         return _problem(self.d, self.eigenvalues, self.m, self.operator, self.seed)
 
     def initial(self, alpha: float | None = None, *, batch: int | None = None) -> np.ndarray:
-        """``U_0 = alpha U-bar`` from this setting's seed (child stream 2)."""
+        """``U_0 = alpha U-bar`` from this setting's seed (child stream 2); for an asymmetric
+        setting the lift [F_0; G_0] (F̄, Ḡ scaled as ``init`` says, each on its own)."""
         rng = np.random.default_rng(np.random.SeedSequence(self.seed).spawn(3)[2])
         a = self.alpha if alpha is None else alpha
+        if self.asymmetric:
+            lead = () if batch is None else (batch,)
+            F = rng.standard_normal(lead + (self.d, self.rank))
+            G = rng.standard_normal(lead + (self.d2, self.rank))
+            if self.init == "unit":
+                F /= np.linalg.norm(F, 2, axis=(-2, -1), keepdims=True)
+                G /= np.linalg.norm(G, 2, axis=(-2, -1), keepdims=True)
+            elif self.init == "normalized":
+                F, G = F / np.sqrt(self.rank), G / np.sqrt(self.rank)
+            elif self.init != "gaussian":
+                raise ValueError(f"init {self.init!r} is not defined for asymmetric settings; use "
+                                 "'unit', 'normalized' or 'gaussian'")
+            return np.concatenate([a * F, a * self.init_ratio * G], axis=-2)
         if self.init != "orthogonal":
             return sensing.initial_factor(self.d, self.rank, a, rng, scaling=self.init, batch=batch)
         # a violating instance of Assumption 3.5: U-bar with its v_1-component projected out
@@ -91,6 +123,18 @@ class Setting:
 
 
 _PROBLEMS: dict = {}
+
+
+def _asymmetric_problem(d1, d2, singular_values, m, operator, seed):
+    from sensing import asymmetric
+
+    key = ("asym", d1, d2, singular_values, m, operator, seed)
+    if key not in _PROBLEMS:
+        if len(_PROBLEMS) > 16:
+            _PROBLEMS.clear()
+        _PROBLEMS[key] = asymmetric.make_problem(d1, d2, singular_values=np.array(singular_values), m=m,
+                                                 operator=operator, seed=seed)
+    return _PROBLEMS[key]
 
 
 def _problem(d, eigenvalues, m, operator, seed):

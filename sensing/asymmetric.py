@@ -1,0 +1,462 @@
+"""Asymmetric (rectangular) matrix sensing: Z* ∈ ℝ^{d₁×d₂}, factors (F, G), the same loop.
+
+Problem (Wind 2023; Xiong, Ding, Du 2024): measurements ``y_i = m^{-1/2}⟨A_i, Z*⟩`` with
+``A_i ∈ ℝ^{d₁×d₂}``, loss ``f(F, G) = ¼‖𝒜(FGᵀ) − y‖² = (1/4m) Σ_i (⟨A_i, FGᵀ⟩ − √m y_i)²``
+(the symmetric loss of :mod:`sensing.objective` with UUᵀ → FGᵀ; Wind and Xiong et al. write
+½‖·‖², i.e. their step is half ours: :mod:`sensing.conventions`), gradients
+``∇_F f = ½ 𝒜*(r) G``, ``∇_G f = ½ 𝒜*(r)ᵀ F`` with ``r = 𝒜(FGᵀ) − y`` and
+``𝒜*(r) = m^{-1/2} Σ r_i A_i``.
+
+One loop, by lifting. With ``W = [F; G] ∈ ℝ^{(d₁+d₂)×r}`` and the symmetric sensing matrices
+``Ã_i = ½[[0, A_i], [A_iᵀ, 0]]`` on S^{d₁+d₂}, ``⟨Ã_i, WWᵀ⟩ = ⟨A_i, FGᵀ⟩``, so f(F, G) is the
+symmetric loss of W and ``∇_W f = 𝒜̃*(r) W = ½[𝒜*(r)G; 𝒜*(r)ᵀF]``: gradient descent on (F, G)
+*is* :func:`sensing.gradient_descent` on W for the lifted operator (:class:`LiftedOperator`).
+The lifted operator only sees the off-diagonal block Z[:d₁, d₁:] = FGᵀ of Z = WWᵀ, so its
+coordinates are vec(FGᵀ) (D = d₁d₂, the "Gram trick on vec(W)"): one (K × D)·(D × D) GEMM per
+batched step in Gram mode, as in the symmetric case.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from ._validation import as_float_array, nonneg_int, positive_scalar
+from .descent import _descend
+from .operators import MAX_DATA_SCALE, SensingOperator
+
+OPERATORS = ("gaussian", "identity", "matrices")
+
+
+# ------------------------------------------------------------------ ground truth
+@dataclass(frozen=True)
+class RectTruth:
+    """Z* = Σ σ_k u_k v_kᵀ ∈ ℝ^{d₁×d₂} with its SVD (singular values decreasing).
+
+    Attributes
+    ----------
+    Z : (d1, d2) ndarray
+    singular_values : (r*,) ndarray
+        σ_1 ≥ … ≥ σ_{r*} > 0.
+    left, right : (d1, r*), (d2, r*) ndarray
+        Singular vectors u_k, v_k (columns).
+    """
+
+    Z: np.ndarray
+    singular_values: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+
+    @property
+    def shape(self) -> tuple:
+        return self.Z.shape
+
+    @property
+    def rank(self) -> int:
+        return int(self.singular_values.size)
+
+    @property
+    def gaps(self) -> np.ndarray:
+        """σ_k − σ_{k+1} for k = 1..r* (σ_{r*+1} = 0)."""
+        s = self.singular_values
+        return s - np.append(s[1:], 0.0)
+
+    def truncated(self, s: int) -> np.ndarray:
+        """The best rank-s approximation Σ_{k≤s} σ_k u_k v_kᵀ (Eckart–Young)."""
+        s = nonneg_int(s, "s", minimum=0, maximum=self.rank)
+        return (self.left[:, :s] * self.singular_values[:s]) @ self.right[:, :s].T
+
+
+def truth_from_singular_values(singular_values, d1: int, d2: int, rng=None) -> RectTruth:
+    """Z* with prescribed singular values and Haar-random singular vectors (QR of Gaussians)."""
+    d1 = nonneg_int(d1, "d1", minimum=1)
+    d2 = nonneg_int(d2, "d2", minimum=1)
+    s = as_float_array(singular_values, "singular_values", ndim=1)
+    if s.size == 0 or s.size > min(d1, d2):
+        raise ValueError(f"singular_values must have between 1 and min(d1, d2) = {min(d1, d2)} entries, "
+                         f"got {s.size}")
+    if np.any(s <= 0) or np.any(np.diff(s) > 0):
+        raise ValueError(f"singular_values must be positive and non-increasing, got {s.tolist()}")
+    rng = np.random.default_rng(rng)
+
+    def haar(n, k):
+        Q, R = np.linalg.qr(rng.standard_normal((n, k)))
+        return Q * np.sign(np.diag(R))
+
+    L, Rt = haar(d1, s.size), haar(d2, s.size)
+    return RectTruth((L * s) @ Rt.T, s.copy(), L, Rt)
+
+
+def truth_from_matrix(Z, *, rtol: float = 1e-10) -> RectTruth:
+    """Z* given as a matrix; its rank is the number of singular values above ``rtol·σ_1``."""
+    Z = as_float_array(Z, "Z", ndim=2)
+    L, s, Vt = np.linalg.svd(Z, full_matrices=False)
+    if s.size == 0 or s[0] == 0:
+        raise ValueError("Z must be nonzero")
+    k = int(np.sum(s > rtol * s[0]))
+    return RectTruth(Z.copy(), s[:k], L[:, :k], Vt[:k].T)
+
+
+# ------------------------------------------------------------------ operators
+class LiftedOperator(SensingOperator):
+    """A rectangular operator 𝒜 : ℝ^{d₁×d₂} → ℝ^m as a symmetric one on S^{d₁+d₂}.
+
+    ``[𝒜(Z)]_i = m^{-1/2}⟨A_i, Z⟩``; stored as ``S`` of shape (m, d₁d₂) with row i = vec(A_i)
+    (row-major), so ``𝒜(Z) = S vec(Z)/√m``. As a symmetric operator (what the loop runs) its
+    matrices are Ã_i = ½[[0, A_i], [A_iᵀ, 0]] and its coordinates are the entries of the
+    off-diagonal block (:meth:`coordinates`); ``D = d₁d₂``.
+    """
+
+    def __init__(self, S: np.ndarray, d1: int, d2: int, kind: str, **kwargs):
+        super().__init__(S, d1 + d2, kind, **kwargs)
+        self.d1, self.d2 = d1, d2
+        self.D = d1 * d2
+        self.m = S.shape[0]
+        self._sqrt_m = float(np.sqrt(self.m))
+
+    def __repr__(self) -> str:
+        return f"LiftedOperator(kind={self.kind!r}, m={self.m}, d1={self.d1}, d2={self.d2})"
+
+    @property
+    def is_identity(self) -> bool:
+        return False  # full observation is the dense S = √m·I (its Gram matrix is I)
+
+    def coordinates(self) -> tuple:
+        d, d1, d2 = self.d, self.d1, self.d2
+        a, b = np.divmod(np.arange(d1 * d2), d2)
+        flat = a * d + d1 + b
+        full = np.full((d, d), d1 * d2, dtype=np.intp)  # the trailing zero
+        full[:d1, d1:] = np.arange(d1 * d2).reshape(d1, d2)
+        full[d1:, :d1] = full[:d1, d1:].T
+        one = np.ones(d1 * d2)
+        return flat, one, full, 0.5 * one, True
+
+    # the rectangular maps
+    def forward_rect(self, Z) -> np.ndarray:
+        """``𝒜(Z)`` for Z of shape (..., d1, d2)."""
+        Z = np.asarray(Z, dtype=np.float64)
+        return Z.reshape(*Z.shape[:-2], self.D) @ self.S.T / self._sqrt_m
+
+    def adjoint_rect(self, w) -> np.ndarray:
+        """``𝒜*(w) = m^{-1/2} Σ w_i A_i`` of shape (..., d1, d2)."""
+        w = np.asarray(w, dtype=np.float64)
+        return (w @ self.S / self._sqrt_m).reshape(*w.shape[:-1], self.d1, self.d2)
+
+    def normal_rect(self, Z) -> np.ndarray:
+        return self.adjoint_rect(self.forward_rect(Z))
+
+    def rect_matrices(self) -> np.ndarray:
+        """The sensing matrices A_i, (m, d1, d2), C-contiguous."""
+        return np.ascontiguousarray(self.S.reshape(self.m, self.d1, self.d2))
+
+    # the symmetric interface, on the lifted space (full svec of S^{d1+d2})
+    def _block(self, z: np.ndarray) -> np.ndarray:
+        from .linalg import smat
+
+        Zs = smat(z, self.d)
+        return Zs[..., : self.d1, self.d1:]
+
+    def forward_svec(self, z: np.ndarray) -> np.ndarray:
+        self.counts["forward"] += int(np.prod(z.shape[:-1], dtype=np.int64))
+        return self.forward_rect(self._block(z))
+
+    def adjoint_svec(self, w: np.ndarray) -> np.ndarray:
+        from .linalg import svec
+
+        self.counts["adjoint"] += int(np.prod(w.shape[:-1], dtype=np.int64))
+        R = self.adjoint_rect(w)
+        out = np.zeros(R.shape[:-2] + (self.d, self.d))
+        out[..., : self.d1, self.d1:] = 0.5 * R
+        out[..., self.d1:, : self.d1] = 0.5 * np.swapaxes(R, -1, -2)
+        return svec(out)
+
+    def matrices(self) -> np.ndarray:
+        A = self.rect_matrices()
+        out = np.zeros((self.m, self.d, self.d))
+        out[:, : self.d1, self.d1:] = 0.5 * A
+        out[:, self.d1:, : self.d1] = 0.5 * A.transpose(0, 2, 1)
+        return out
+
+    def as_linear_operator(self) -> LinearOperator:
+        """𝒜 on vec(Z) ∈ ℝ^{d₁d₂} as a :class:`scipy.sparse.linalg.LinearOperator`."""
+        return LinearOperator((self.m, self.D), matvec=lambda z: self.S @ z / self._sqrt_m,
+                              rmatvec=lambda w: self.S.T @ w / self._sqrt_m, dtype=np.float64)
+
+    def normal_operator(self) -> LinearOperator:
+        return LinearOperator((self.D, self.D), matvec=lambda z: self.S.T @ (self.S @ z) / self.m,
+                              rmatvec=lambda z: self.S.T @ (self.S @ z) / self.m, dtype=np.float64)
+
+
+def _check_dims(m, d1, d2):
+    return (nonneg_int(m, "m", minimum=1), nonneg_int(d1, "d1", minimum=1), nonneg_int(d2, "d2", minimum=1))
+
+
+def gaussian_operator(m: int, d1: int, d2: int, rng=None, **kwargs) -> LiftedOperator:
+    """A_i with i.i.d. N(0, 1) entries (𝔼 𝒜*𝒜 = I on ℝ^{d₁×d₂})."""
+    m, d1, d2 = _check_dims(m, d1, d2)
+    S = np.random.default_rng(rng).standard_normal((m, d1 * d2))
+    return LiftedOperator(S, d1, d2, "gaussian", **kwargs)
+
+
+def identity_operator(d1: int, d2: int, **kwargs) -> LiftedOperator:
+    """Full observation: 𝒜*𝒜 = I, f = ¼‖FGᵀ − Z*‖²_F (m = d₁d₂, A_i = √m·E_i)."""
+    _, d1, d2 = _check_dims(1, d1, d2)
+    D = d1 * d2
+    return LiftedOperator(np.eye(D) * np.sqrt(D), d1, d2, "identity", **kwargs)
+
+
+def operator_from_matrices(A, **kwargs) -> LiftedOperator:
+    """The operator of user sensing matrices A of shape (m, d1, d2)."""
+    A = as_float_array(A, "A", ndim=3)
+    m, d1, d2 = A.shape
+    return LiftedOperator(np.ascontiguousarray(A.reshape(m, d1 * d2)), d1, d2, "matrices", **kwargs)
+
+
+def measure(op: LiftedOperator, Z) -> np.ndarray:
+    """y = 𝒜(Z) (the operator's scaling)."""
+    Z = as_float_array(Z, "Z", ndim=2)
+    if Z.shape != (op.d1, op.d2):
+        raise ValueError(f"Z must have shape ({op.d1}, {op.d2}) for this operator, got {Z.shape}")
+    return op.forward_rect(Z)
+
+
+@dataclass(frozen=True)
+class AsymmetricProblem:
+    """An asymmetric sensing instance: ``truth`` (:class:`RectTruth`), ``op``, ``y = 𝒜(Z*)``."""
+
+    truth: RectTruth
+    op: LiftedOperator
+    y: np.ndarray
+
+    @property
+    def shape(self) -> tuple:
+        return self.truth.shape
+
+
+def make_problem(d1: int, d2: int, *, singular_values, m: int | None = None, operator: str = "gaussian",
+                 seed=None) -> AsymmetricProblem:
+    """An instance from a seed: Haar singular vectors with prescribed ``singular_values``, and an
+    operator ``"gaussian"`` (needs ``m``) or ``"identity"`` (full observation); the truth and the
+    operator get independent child streams (``SeedSequence.spawn``)."""
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    s_truth, s_op = ss.spawn(2)
+    truth = truth_from_singular_values(singular_values, d1, d2, np.random.default_rng(s_truth))
+    if operator == "identity":
+        op = identity_operator(d1, d2)
+    elif operator == "gaussian":
+        if m is None:
+            raise ValueError("m is required for the 'gaussian' operator")
+        op = gaussian_operator(m, d1, d2, np.random.default_rng(s_op))
+    else:
+        raise ValueError(f"operator must be 'gaussian' or 'identity', got {operator!r}")
+    return AsymmetricProblem(truth, op, measure(op, truth.Z))
+
+
+def initial_factors(d1: int, d2: int, r: int, alpha: float, rng=None, *, ratio: float = 1.0,
+                    batch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``F_0 = αF̄``, ``G_0 = α·ratio·Ḡ`` with F̄, Ḡ i.i.d. N(0, 1/r) entries (Xiong et al. use
+    ratio = 1/3); shapes (d1, r), (d2, r), or with a leading batch axis."""
+    d1, d2, r = (nonneg_int(v, n, minimum=1) for v, n in ((d1, "d1"), (d2, "d2"), (r, "r")))
+    alpha = positive_scalar(alpha, "alpha")
+    ratio = positive_scalar(ratio, "ratio")
+    rng = np.random.default_rng(rng)
+    lead = () if batch is None else (nonneg_int(batch, "batch", minimum=1),)
+    F = rng.standard_normal(lead + (d1, r)) / np.sqrt(r)
+    G = rng.standard_normal(lead + (d2, r)) / np.sqrt(r)
+    return alpha * F, alpha * ratio * G
+
+
+# ------------------------------------------------------------------ loss and GD
+def _check_pair(op: LiftedOperator, F, G, batch: bool = True):
+    if not isinstance(op, LiftedOperator):
+        raise TypeError(f"op must be a sensing.asymmetric.LiftedOperator, got {type(op).__name__}")
+    F = as_float_array(F, "F0" if batch else "F", ndim=(2, 3) if batch else 2)
+    G = as_float_array(G, "G0" if batch else "G", ndim=(2, 3) if batch else 2)
+    if F.ndim != G.ndim or F.shape[-1] != G.shape[-1] or F.shape[:-2] != G.shape[:-2]:
+        raise ValueError(f"F and G must have the same rank r and batch shape, got {F.shape} and {G.shape}")
+    if F.shape[-2] != op.d1 or G.shape[-2] != op.d2:
+        raise ValueError(f"F must have {op.d1} rows and G {op.d2} rows for this operator, got "
+                         f"{F.shape} and {G.shape}")
+    return F, G
+
+
+def _check_y(op, y):
+    y = as_float_array(y, "y", ndim=1)
+    if y.shape != (op.m,):
+        raise ValueError(f"y must have shape ({op.m},), got {y.shape}")
+    if np.max(np.abs(y), initial=0.0) > MAX_DATA_SCALE:
+        raise ValueError(f"y has entries beyond {MAX_DATA_SCALE:g}; rescale")
+    return y
+
+
+def loss(op: LiftedOperator, y, F, G) -> float:
+    """``f(F, G) = ¼‖𝒜(FGᵀ) − y‖²``."""
+    F, G = _check_pair(op, F, G, batch=False)
+    r = op.forward_rect(F @ G.T) - _check_y(op, y)
+    return 0.25 * float(r @ r)
+
+
+def gradient(op: LiftedOperator, y, F, G) -> tuple[np.ndarray, np.ndarray]:
+    """``(∇_F f, ∇_G f) = (½𝒜*(r)G, ½𝒜*(r)ᵀF)``, ``r = 𝒜(FGᵀ) − y``."""
+    F, G = _check_pair(op, F, G, batch=False)
+    R = op.adjoint_rect(op.forward_rect(F @ G.T) - _check_y(op, y))
+    return 0.5 * R @ G, 0.5 * R.T @ F
+
+
+def lift(F, G) -> np.ndarray:
+    """``W = [F; G]`` (stacked along the row axis)."""
+    return np.concatenate([np.asarray(F, dtype=np.float64), np.asarray(G, dtype=np.float64)], axis=-2)
+
+
+def _names_refs(references, shape):
+    if references is None:
+        return (), np.zeros((0,) + shape)
+    if isinstance(references, Mapping):
+        names, mats = tuple(str(k) for k in references), list(references.values())
+    else:
+        mats = list(references)
+        names = tuple(f"ref{j}" for j in range(len(mats)))
+    out = np.zeros((len(mats),) + shape)
+    for j, (n, R) in enumerate(zip(names, mats)):
+        R = as_float_array(R, f"references[{n!r}]", ndim=2)
+        if R.shape != shape:
+            raise ValueError(f"references[{n!r}] must have shape {shape}, got {R.shape}")
+        out[j] = R
+    return names, out
+
+
+@dataclass(frozen=True)
+class AsymmetricTrajectory:
+    """What :func:`gradient_descent` records (a batch of K runs adds a leading K axis).
+
+    Attributes
+    ----------
+    F, G : final factors.
+    loss : (T+1,) f at every step.
+    record_steps : (n,) steps of the records.
+    singular_values : (n, q) top q singular values of F_tG_tᵀ.
+    distances : (n, p) ‖F_tG_tᵀ − R_j‖_F for the references.
+    imbalance : (n,) ‖F_tᵀF_t − G_tᵀG_t‖_F.
+    imbalance_drift : (n,) ‖(F_tᵀF_t − G_tᵀG_t) − (F_0ᵀF_0 − G_0ᵀG_0)‖_F (conserved by the flow).
+    snapshots : dict t -> (F_t, G_t).
+    """
+
+    F: np.ndarray
+    G: np.ndarray
+    loss: np.ndarray
+    record_steps: np.ndarray
+    singular_values: np.ndarray
+    distances: np.ndarray
+    reference_names: tuple
+    imbalance: np.ndarray
+    imbalance_drift: np.ndarray
+    snapshots: dict = field(repr=False)
+    step_size: float = 0.0
+    steps: int = 0
+    mode: str = ""
+    stagnation: str | None = None
+
+    def distance(self, name: str) -> np.ndarray:
+        try:
+            j = self.reference_names.index(name)
+        except ValueError:
+            raise KeyError(f"no reference named {name!r}; have {self.reference_names}") from None
+        return self.distances[..., j]
+
+
+def gradient_descent(op: LiftedOperator, y, F0, G0, *, step: float, steps: int,
+                     record_every: int | None = None, references=None, n_singular_values: int | None = None,
+                     snapshots=(), mode: str = "auto", divergence_factor: float = 1e6,
+                     _source=None, _who=None) -> AsymmetricTrajectory:
+    """Gradient descent ``(F, G) ← (F − μ∇_F f, G − μ∇_G f)`` from (F0, G0), batched over K.
+
+    Runs :func:`sensing.gradient_descent`'s loop on the lift W = [F; G] (module docstring) with
+    the same divergence and stagnation checks; records the singular values of FGᵀ, the
+    distances to ``references`` (matrices d1 × d2) and the imbalance FᵀF − GᵀG.
+
+    Parameters
+    ----------
+    op : LiftedOperator
+    y : (m,) array_like
+    F0, G0 : (d1, r), (d2, r) or (K, d1, r), (K, d2, r)
+    step, steps, record_every, snapshots, mode, divergence_factor
+        As in :func:`sensing.gradient_descent`.
+    references : mapping name -> (d1, d2) array, optional
+    n_singular_values : int, optional
+        Default min(d1, d2, r).
+    """
+    F0, G0 = _check_pair(op, F0, G0)
+    y = _check_y(op, y)
+    batched = F0.ndim == 3
+    W0 = lift(F0, G0) if batched else lift(F0, G0)[None]
+    K, _, r = W0.shape
+    d1, d2 = op.d1, op.d2
+    T = nonneg_int(steps, "steps")
+    k = max(1, T // 200) if record_every is None else nonneg_int(record_every, "record_every", minimum=1)
+    rec = np.unique(np.append(np.arange(0, T + 1, k), T))
+    q = min(d1, d2, r) if n_singular_values is None else nonneg_int(
+        n_singular_values, "n_singular_values", minimum=0, maximum=min(d1, d2, r))
+    names, R = _names_refs(references, (d1, d2))
+    sv = np.zeros((K, rec.size, q))
+    dist = np.zeros((K, rec.size, len(names)))
+    imb = np.zeros((K, rec.size))
+    drift = np.zeros((K, rec.size))
+    B0 = (np.swapaxes(W0[:, :d1], -1, -2) @ W0[:, :d1] - np.swapaxes(W0[:, d1:], -1, -2) @ W0[:, d1:])
+
+    def hook(i, t, U, Z):
+        block = Z[:, :d1, d1:].astype(np.float64)  # F_t G_tᵀ: the off-diagonal block of WWᵀ
+        if q:
+            sv[:, i] = np.linalg.svd(block, compute_uv=False)[:, :q]
+        if names:
+            diff = block[:, None] - R[None]
+            dist[:, i] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
+        F, G = U[:, :d1].astype(np.float64), U[:, d1:].astype(np.float64)
+        Bt = np.swapaxes(F, -1, -2) @ F - np.swapaxes(G, -1, -2) @ G
+        imb[:, i] = np.linalg.norm(Bt, axis=(-2, -1))
+        drift[:, i] = np.linalg.norm(Bt - B0, axis=(-2, -1))
+
+    tr = _descend(op, y, W0 if batched else W0[0], step, T, k, None, 0, snapshots, mode, np.float64,
+                  divergence_factor, source=_source, who=_who, hook=hook)
+    W = tr.U if batched else tr.U[None]
+    snaps = {t: (w[..., :d1, :], w[..., d1:, :]) for t, w in tr.snapshots.items()}
+    if not batched:
+        sv, dist, imb, drift = sv[0], dist[0], imb[0], drift[0]
+        W = W[0]
+    return AsymmetricTrajectory(W[..., :d1, :], W[..., d1:, :], tr.loss, rec, sv, dist, names, imb, drift,
+                                snaps, tr.step_size, T, tr.mode, tr.stagnation)
+
+
+def reference_gradient_descent(A: np.ndarray, y: np.ndarray, F0, G0, step: float, steps: int):
+    """A plain einsum implementation on the tensor A (m, d1, d2): the benchmark and test reference.
+    Returns ``(F_T, G_T, losses)``."""
+    A = np.asarray(A, dtype=np.float64)
+    m = A.shape[0]
+    F, G = np.array(F0, dtype=float), np.array(G0, dtype=float)
+    losses = []
+    for _ in range(steps + 1):
+        r = np.einsum("iab,ab->i", A, F @ G.T) / np.sqrt(m) - y
+        losses.append(0.25 * float(r @ r))
+        if len(losses) == steps + 1:
+            break
+        R = np.einsum("i,iab->ab", r, A) / np.sqrt(m)
+        F, G = F - step * 0.5 * R @ G, G - step * 0.5 * R.T @ F
+    return F, G, np.array(losses)
+
+
+def record(problem: AsymmetricProblem, iterates, W0, *, step: float, steps: int, who: str | None = None,
+           **record_options) -> AsymmetricTrajectory:
+    """The :class:`AsymmetricTrajectory` of given lifted iterates W_t = [F_t; G_t] (t = 0..steps),
+    recorded by the loop of :func:`gradient_descent` (the dynamics seam, :mod:`sensing.dynamics`)."""
+    from .dynamics import _first_iterate
+
+    op = problem.op
+    it, first = _first_iterate(iterates, W0, steps, who or "the dynamics")
+    d1 = op.d1
+    tr = gradient_descent(op, problem.y, first[..., :d1, :], first[..., d1:, :], step=step, steps=steps,
+                          _source=it, _who=who, **record_options)
+    from .dynamics import _check_exhausted
+
+    _check_exhausted(it, who or "the dynamics", steps)
+    return tr
