@@ -7,7 +7,7 @@ U_0 = alpha U-bar with a trajectory record, the rank-s sensing minimisers Z*_s, 
 """
 from .descent import (DivergenceError, DynamicsWarning, NormalMap, StagnationWarning, Trajectory,
                       detect_stagnation, gradient_descent, operator_norm, safe_step_size)
-from . import conventions, dynamics
+from . import asymmetric, conventions, dynamics
 from .conventions import Convention
 from .dynamics import Dynamics, DynamicsError
 from .groundtruth import (GroundTruth, gaussian_ground_truth, ground_truth_from_matrix,
@@ -23,7 +23,7 @@ from .rip import RIPBound, rip_estimate, rip_exact
 
 __all__ = [
     "Convention", "DivergenceError", "Dynamics", "DynamicsError", "DynamicsWarning", "GroundTruth", "NormalMap", "RIPBound", "RankSMinimizer", "SensingOperator",
-    "SensingProblem", "Trajectory", "UniquenessReport", "check_uniqueness", "conventions", "detect_stagnation", "dynamics", "gaussian_ground_truth",
+    "SensingProblem", "Trajectory", "UniquenessReport", "check_uniqueness", "asymmetric", "conventions", "detect_stagnation", "dynamics", "gaussian_ground_truth",
     "gaussian_operator", "gradient", "gradient_descent", "ground_truth_from_matrix",
     "ground_truth_from_spectrum", "hessian_vector", "identity_operator", "initial_factor", "loss",
     "make_operator", "make_problem", "measure", "normal_space_curvature", "operator_from_matrices", "operator_norm",

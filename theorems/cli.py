@@ -121,7 +121,11 @@ def _claim_flags(v, json: bool = True) -> None:
         v.add_argument("--json", metavar="PATH", help="also write the verdicts as JSON")
     g = v.add_argument_group("instance (overrides each claim's default)")
     g.add_argument("--d", type=_integer(1, "a positive integer"),
-                   help="dimension d (a default r-hat equal to the default d follows d)")
+                   help="dimension d (d1 of an asymmetric claim; a default r-hat equal to the default d follows d)")
+    g.add_argument("--d2", type=_integer(1, "a positive integer"),
+                   help="second dimension d2 of an asymmetric claim's Z* (d1 x d2)")
+    g.add_argument("--init-ratio", dest="init_ratio", type=_positive_float,
+                   help="asymmetric claims: G0's scale over F0's (Xiong et al. use 1/3)")
     g.add_argument("--eigenvalues", type=_floats,
                    help="eigenvalues of Z*, non-increasing and positive, e.g. 16,8,4,2")
     g.add_argument("--m", type=_integer(1, "a positive integer"), help="number of measurements")
@@ -189,7 +193,10 @@ def _table(verdicts) -> str:
 def _setting(claim, args):
     """The claim's default with the user's overrides; a default r-hat equal to the default d
     (the over-parameterised r-hat = d) follows a user's --d unless --rank is given."""
-    overrides = {k: getattr(args, k) for k in ("d", "eigenvalues", "m", "rank", "alpha", "step", "seed", "operator")}
+    overrides = {k: getattr(args, k) for k in ("d", "eigenvalues", "m", "rank", "alpha", "step", "seed", "operator",
+                                               "d2", "init_ratio")}
+    if claim.default.d2 is None and (args.d2 is not None or args.init_ratio is not None):
+        raise ValueError(f"--d2 and --init-ratio apply to asymmetric claims only; {claim.key!r} is symmetric")
     if args.d is not None and args.rank is None and claim.default.rank == claim.default.d:
         overrides["rank"] = args.d
     return claim.default.replace(**overrides)
@@ -326,6 +333,15 @@ def _validate(s) -> None:
     """Flag-level checks, with messages naming the flag."""
     import sensing
 
+    if s.d2 is not None:
+        if len(s.eigenvalues) > min(s.d, s.d2):
+            raise ValueError(f"--eigenvalues has {len(s.eigenvalues)} singular values but min(d, d2) = "
+                             f"{min(s.d, s.d2)}")
+        try:
+            sensing.asymmetric.truth_from_singular_values(s.eigenvalues, s.d, s.d2, 0)
+        except ValueError as exc:
+            raise ValueError(f"--eigenvalues: {exc}") from None
+        return
     if s.rank > s.d:
         raise ValueError(f"--rank must be between 1 and d = {s.d}, got {s.rank}")
     if len(s.eigenvalues) > s.d:
