@@ -406,13 +406,14 @@ def gradient_descent(op: LiftedOperator, y, F0, G0, *, step: float, steps: int,
     B0 = (np.swapaxes(W0[:, :d1], -1, -2) @ W0[:, :d1] - np.swapaxes(W0[:, d1:], -1, -2) @ W0[:, d1:])
 
     def hook(i, t, U, Z):
-        block = Z[:, :d1, d1:].astype(np.float64)  # F_t G_tᵀ: the off-diagonal block of WWᵀ
-        if q:
-            sv[:, i] = np.linalg.svd(block, compute_uv=False)[:, :q]
+        F, G = U[:, :d1].astype(np.float64), U[:, d1:].astype(np.float64)
+        if q:  # σ(FGᵀ) = σ(R_F R_Gᵀ) from F = Q_F R_F, G = Q_G R_G: a small SVD, not a d1 × d2 one
+            RF, RG = np.linalg.qr(F, mode="r"), np.linalg.qr(G, mode="r")
+            sv[:, i] = np.linalg.svd(RF @ np.swapaxes(RG, -1, -2), compute_uv=False)[:, :q]
         if names:
+            block = Z[:, :d1, d1:].astype(np.float64)  # F_t G_tᵀ: the off-diagonal block of WWᵀ
             diff = block[:, None] - R[None]
             dist[:, i] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
-        F, G = U[:, :d1].astype(np.float64), U[:, d1:].astype(np.float64)
         Bt = np.swapaxes(F, -1, -2) @ F - np.swapaxes(G, -1, -2) @ G
         imb[:, i] = np.linalg.norm(Bt, axis=(-2, -1))
         drift[:, i] = np.linalg.norm(Bt - B0, axis=(-2, -1))
@@ -460,3 +461,307 @@ def record(problem: AsymmetricProblem, iterates, W0, *, step: float, steps: int,
 
     _check_exhausted(it, who or "the dynamics", steps)
     return tr
+
+
+# ------------------------------------------------------------------ rank-s minimisers
+#: Cap on restarts of :func:`sensing_minimizer` / :func:`check_uniqueness` (each is a full solve).
+MAX_RESTARTS = 1000
+
+
+@dataclass(frozen=True)
+class RectMinimizer:
+    """A computed global minimiser of ``f_s(F, G) = ¼‖𝒜(FGᵀ) − y‖²`` over F (d1×s), G (d2×s).
+
+    Attributes
+    ----------
+    s : int
+    F, G : (d1, s), (d2, s) ndarray
+        Balanced factors of Z*_s (``F = U√Σ``, ``G = V√Σ`` from the SVD of Z, so FᵀF = GᵀG);
+        defined up to a common rotation.
+    Z : (d1, d2) ndarray
+        Z*_s = FGᵀ (rank s).
+    loss : float
+        f_s at (F, G).
+    grad_norm : float
+        ‖(∇_F f, ∇_G f)‖_F at the balanced (F, G).
+    grad_tol : float
+        The round-off level the gradient norm was driven below (:func:`rect_gradient_tolerance`).
+    iterations : (int, int)
+        Alternating-least-squares sweeps and Newton steps used.
+    """
+
+    s: int
+    F: np.ndarray
+    G: np.ndarray
+    Z: np.ndarray
+    loss: float
+    grad_norm: float
+    grad_tol: float
+    iterations: tuple = (0, 0)
+
+    @property
+    def converged(self) -> bool:
+        return self.grad_norm <= self.grad_tol
+
+
+def balanced_factors(Z, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(U_s√Σ_s, V_s√Σ_s)`` from the top-s SVD of Z: the balanced factors (FᵀF = GᵀG = Σ_s)."""
+    L, sig, Vt = np.linalg.svd(np.asarray(Z, dtype=np.float64), full_matrices=False)
+    root = np.sqrt(sig[:s])
+    return L[:, :s] * root, Vt[:s].T * root
+
+
+class _RectRankS:
+    """f_s, its gradient, the residual Jacobian and the dense Hessian on (F, G).
+
+    The loss and gradient come from the loop's own :class:`sensing.descent.NormalMap` on the lift
+    (the Gram form of the loss, no cancellation against ‖y‖²); the Hessian from the Jacobian J of
+    the residual ``r = 𝒜(FGᵀ) − y``: ``∇²f = ½(JᵀJ + Σ r_i ∇²r_i)`` with
+    ``Σ r_i ∇²r_i = [[0, R ⊗ I_s], [(R ⊗ I_s)ᵀ, 0]]``, ``R = 𝒜*(r)``.
+    """
+
+    def __init__(self, op: LiftedOperator, y, s):
+        from .descent import NormalMap
+
+        self.op, self.y, self.s = op, y, s
+        self.d1, self.d2 = op.d1, op.d2
+        self.A = op.rect_matrices() / np.sqrt(op.m)  # Ã_i = A_i/√m, (m, d1, d2)
+        self.normal = NormalMap(op, y)
+
+    def fg(self, F, G):
+        W = lift(F, G)
+        M, L = self.normal((W @ W.T)[None])
+        g = M[0] @ W
+        return float(L[0]), g[: self.d1], g[self.d1:], 2.0 * M[0][: self.d1, self.d1:]
+
+    def jacobians(self, F, G):
+        m = self.op.m
+        JF = np.einsum("iab,bk->iak", self.A, G, optimize=True).reshape(m, -1)
+        JG = np.einsum("iab,ak->ibk", self.A, F, optimize=True).reshape(m, -1)
+        return JF, JG
+
+    def hessian(self, F, G, R):
+        JF, JG = self.jacobians(F, G)
+        J = np.hstack([JF, JG])
+        H = 0.5 * (J.T @ J)
+        n1 = self.d1 * self.s
+        C = 0.5 * np.kron(R, np.eye(self.s))
+        H[:n1, n1:] += C
+        H[n1:, :n1] += C.T
+        return 0.5 * (H + H.T)
+
+
+def rect_gradient_tolerance(op: LiftedOperator, y, F, G) -> float:
+    """Round-off level of ‖∇f_s(F, G)‖_F: :func:`sensing.tolerances.gradient_roundoff` with
+    dim = D = d1d2 (the sums of the normal map), ‖𝒜*𝒜‖, the larger of ‖FGᵀ‖_F and
+    ‖𝒜*(y)‖_F/‖𝒜*𝒜‖ (the entries the residual cancels), and max(‖F‖₂, ‖G‖₂)."""
+    from . import tolerances
+    from .descent import operator_norm
+
+    nrm = operator_norm(op)
+    target = max(float(np.linalg.norm(F @ G.T)), float(np.linalg.norm(op.adjoint_rect(y))) / nrm)
+    return tolerances.gradient_roundoff(dim=op.D, normal_norm=nrm, target_norm=target,
+                                        factor_norm=max(float(np.linalg.norm(F, 2)), float(np.linalg.norm(G, 2))))
+
+
+def _solve(op, y, s, F, G, f: _RectRankS, max_als: int, max_newton: int) -> RectMinimizer:
+    """ALS sweeps (each half-step the exact least-squares solve in F or in G) until the relative
+    change of Z is below √eps, then Newton steps on the balanced factors to the round-off gradient."""
+    import scipy.linalg
+
+    Z = F @ G.T
+    n_als = 0
+    for n_als in range(1, max_als + 1):
+        JF, _ = f.jacobians(F, G)
+        F = np.linalg.lstsq(JF, y, rcond=None)[0].reshape(op.d1, s)
+        _, JG = f.jacobians(F, G)
+        G = np.linalg.lstsq(JG, y, rcond=None)[0].reshape(op.d2, s)
+        Znew = F @ G.T
+        F, G = balanced_factors(Znew, s)
+        change = float(np.linalg.norm(Znew - Z)) / max(float(np.linalg.norm(Znew)), 1e-300)
+        Z = Znew
+        if change <= np.sqrt(np.finfo(float).eps):
+            break
+    L, gF, gG, R = f.fg(F, G)
+    gn = float(np.hypot(np.linalg.norm(gF), np.linalg.norm(gG)))
+    n1 = op.d1 * s
+    stall, n_newton = 0, 0
+    for n_newton in range(1, max_newton + 1):
+        if gn <= rect_gradient_tolerance(op, y, F, G):
+            n_newton -= 1
+            break
+        H = f.hessian(F, G, R)
+        g = np.concatenate([gF.ravel(), gG.ravel()])
+        delta = scipy.linalg.lstsq(H, -g, cond=1e-12, lapack_driver="gelsy")[0]
+        dF, dG = delta[:n1].reshape(op.d1, s), delta[n1:].reshape(op.d2, s)
+        for t in (1.0, 0.5, 0.25, 0.125):
+            F2, G2 = balanced_factors((F + t * dF) @ (G + t * dG).T, s)
+            L2, gF2, gG2, R2 = f.fg(F2, G2)
+            gn2 = float(np.hypot(np.linalg.norm(gF2), np.linalg.norm(gG2)))
+            if gn2 < gn or L2 < L:
+                break
+        stall = stall + 1 if not gn2 < gn else 0
+        if stall >= 3:
+            break
+        F, G, L, gF, gG, R, gn = F2, G2, L2, gF2, gG2, R2, gn2
+    return RectMinimizer(s, F, G, F @ G.T, L, gn, rect_gradient_tolerance(op, y, F, G), (n_als, n_newton))
+
+
+def _start_scale(op, y) -> float:
+    return float(np.sqrt(np.linalg.norm(op.adjoint_rect(y), 2) / max(op.d1, op.d2)))
+
+
+def sensing_minimizer(op: LiftedOperator, y, s: int, *, restarts: int = 0, rng=None, init=None,
+                      max_als: int = 500, max_newton: int = 50) -> RectMinimizer:
+    """Z*_s = argmin {¼‖𝒜(Z) − y‖² : rank Z ≤ s} for a rectangular operator, to round-off.
+
+    Method: start from the balanced truncated SVD of 𝒜*(y) (or ``init = (F, G)``); alternating
+    least squares on (F, G) (each half-step the exact linear least-squares solve in F or G, then
+    rebalancing through the SVD of FGᵀ) until Z moves by less than √eps relatively; then Newton
+    steps on the balanced factors (the dense (d1+d2)s Hessian, solved by least squares: it is
+    singular along the s² directions (FX, −GXᵀ) of the GL(s) orbit (FM, GM⁻ᵀ)) until ‖∇f_s‖ is
+    at the round-off level :func:`rect_gradient_tolerance`.
+
+    Parameters
+    ----------
+    op, y
+        Operator and measurements.
+    s : int
+        Target rank, 1 ≤ s ≤ min(d1, d2).
+    restarts : int
+        Extra solves from i.i.d. Gaussian starts (scale √(‖𝒜*(y)‖/max(d1, d2))); the converged run
+        of lowest loss is returned. :func:`check_uniqueness` compares them instead.
+    rng : seed or Generator, optional
+        For the restarts.
+    init : (F, G), optional
+        Starting factors instead of the spectral start.
+    """
+    if not isinstance(op, LiftedOperator):
+        raise TypeError(f"op must be a sensing.asymmetric.LiftedOperator, got {type(op).__name__}")
+    y = _check_y(op, y)
+    s = nonneg_int(s, "s", minimum=1, maximum=min(op.d1, op.d2))
+    restarts = nonneg_int(restarts, "restarts", maximum=MAX_RESTARTS)
+    max_als = nonneg_int(max_als, "max_als", maximum=100_000)
+    max_newton = nonneg_int(max_newton, "max_newton", maximum=10_000)
+    f = _RectRankS(op, y, s)
+    if init is None:
+        F, G = balanced_factors(op.adjoint_rect(y), s)
+    else:
+        if not isinstance(init, (tuple, list)) or len(init) != 2:
+            raise TypeError("init must be a pair (F, G)")
+        F, G = _check_pair(op, init[0], init[1], batch=False)
+        if F.shape[1] != s:
+            raise ValueError(f"init must have s = {s} columns, got shapes {F.shape} and {G.shape}")
+    runs = [_solve(op, y, s, F, G, f, max_als, max_newton)]
+    if restarts:
+        rng = np.random.default_rng(rng)
+        c = _start_scale(op, y)
+        for _ in range(restarts):
+            F = c * rng.standard_normal((op.d1, s))
+            G = c * rng.standard_normal((op.d2, s))
+            runs.append(_solve(op, y, s, F, G, f, max_als, max_newton))
+    ok = [r for r in runs if r.converged]
+    return min(ok or runs, key=lambda r: r.loss)
+
+
+def normal_space_curvature(op: LiftedOperator, y, F, G) -> float:
+    """λ+, the smallest eigenvalue of the Hessian of f_s at (F, G) on the complement of the
+    tangent space {(FX, −GXᵀ) : X ∈ ℝ^{s×s}} of the GL(s) orbit (FM, GM⁻ᵀ), on which f_s is
+    constant. λ+ > 0 makes Z*_s isolated (quadratic growth in Z)."""
+    import scipy.linalg
+
+    if not isinstance(op, LiftedOperator):
+        raise TypeError(f"op must be a sensing.asymmetric.LiftedOperator, got {type(op).__name__}")
+    y = _check_y(op, y)
+    F, G = _check_pair(op, F, G, batch=False)
+    s = F.shape[1]
+    f = _RectRankS(op, y, s)
+    _, _, _, R = f.fg(F, G)
+    H = f.hessian(F, G, R)
+    gens = []
+    for k in range(s):
+        for l in range(s):
+            X = np.zeros((s, s))
+            X[k, l] = 1.0
+            gens.append(np.concatenate([(F @ X).ravel(), (-G @ X.T).ravel()]))
+    N = scipy.linalg.null_space(np.array(gens))
+    return float(scipy.linalg.eigvalsh(N.T @ H @ N, subset_by_index=[0, 0])[0])
+
+
+@dataclass(frozen=True)
+class RectUniquenessReport:
+    """Restarts of :func:`sensing_minimizer` from independent random starts: a certificate that
+    Z*_s is unique (as :class:`sensing.UniquenessReport` for the symmetric Z*_s).
+
+    ``spread = max_i ‖Z_i − Z_best‖_F/‖Z_best‖_F`` over converged runs; ``tolerance`` is
+    ``min(2(2 max(‖F‖₂, ‖G‖₂) + e)e/‖Z‖ + rtol_exact, SPREAD_CAP)`` with
+    ``e = max(‖∇f_s‖, round-off)/λ+`` the first-order distance of a computed (F, G) from the
+    orbit of the minimiser (inf when λ+ ≤ 0), and :data:`sensing.minimizers.SPREAD_CAP`.
+    """
+
+    s: int
+    best: RectMinimizer
+    losses: np.ndarray
+    spread: float
+    n_converged: int
+    restarts: int
+    distances: np.ndarray
+    converged: np.ndarray
+    curvature: float
+    tolerance: float
+    loss_tol: float
+    runs: tuple = field(default=(), repr=False)
+
+    @property
+    def tied(self) -> np.ndarray:
+        return self.converged & (np.abs(self.losses - self.best.loss) <= self.loss_tol)
+
+    @property
+    def n_distinct(self) -> int:
+        """Converged runs at the best loss whose Z is farther than ``tolerance`` from Z_best."""
+        return int(np.count_nonzero(self.tied & (self.distances > self.tolerance)))
+
+    @property
+    def unique(self) -> bool:
+        return bool(self.n_converged == self.restarts and self.spread <= self.tolerance)
+
+    def summary(self) -> str:
+        what = ("unique" if self.unique else
+                f"NOT unique: {self.n_distinct} restart(s) at the same loss are different minimisers"
+                if self.n_distinct else "not certified: not every restart converged to one minimiser")
+        return (f"s = {self.s}: {what} (spread {self.spread:.3g} vs tolerance {self.tolerance:.3g}, "
+                f"{self.n_converged}/{self.restarts} converged, losses {np.array2string(self.losses, precision=6)}, "
+                f"lambda+ = {self.curvature:.3g})")
+
+
+def check_uniqueness(op: LiftedOperator, y, s: int, *, restarts: int = 4, rng=None) -> RectUniquenessReport:
+    """Recompute Z*_s from the spectral start and ``restarts`` independent random starts and compare
+    (:class:`RectUniquenessReport`)."""
+    from . import tolerances
+    from .minimizers import SPREAD_CAP
+
+    if not isinstance(op, LiftedOperator):
+        raise TypeError(f"op must be a sensing.asymmetric.LiftedOperator, got {type(op).__name__}")
+    y = _check_y(op, y)
+    s = nonneg_int(s, "s", minimum=1, maximum=min(op.d1, op.d2))
+    restarts = nonneg_int(restarts, "restarts", minimum=1, maximum=MAX_RESTARTS)
+    rng = np.random.default_rng(rng)
+    c = _start_scale(op, y)
+    runs = [sensing_minimizer(op, y, s)]
+    runs += [sensing_minimizer(op, y, s, init=(c * rng.standard_normal((op.d1, s)),
+                                               c * rng.standard_normal((op.d2, s))))
+             for _ in range(restarts)]
+    ok = [r for r in runs if r.converged]
+    best = min(ok or runs, key=lambda r: r.loss)
+    nb = float(np.linalg.norm(best.Z))
+    dist = np.array([float(np.linalg.norm(r.Z - best.Z)) / nb for r in runs])
+    conv = np.array([r.converged for r in runs])
+    spread = float(np.max(dist[conv])) if ok else float(np.max(dist))
+    lam = normal_space_curvature(op, y, best.F, best.G)
+    e = max(best.grad_norm, best.grad_tol) / lam if lam > 0 else np.inf
+    fnorm = max(float(np.linalg.norm(best.F, 2)), float(np.linalg.norm(best.G, 2)))
+    quad = 2.0 * (2.0 * fnorm + e) * e / nb + tolerances.rtol_exact()
+    tol = min(quad, SPREAD_CAP)
+    loss_tol = tolerances.rtol_iterative() * 0.25 * float(y @ y)
+    return RectUniquenessReport(s, best, np.array([r.loss for r in runs]), spread, len(ok), len(runs),
+                                dist, conv, lam, tol, loss_tol, tuple(runs))
