@@ -91,7 +91,9 @@ def operator_norm(op: SensingOperator) -> float:
     if "_norm" not in op.__dict__:
         # a fixed start vector makes ARPACK (and everything derived from this norm) repeatable
         v0 = np.full(op.D, 1.0 / np.sqrt(op.D))
-        if 2 * op.m > op.D:
+        if op.D <= 2 and op.gram_bytes() <= op.gram_memory_limit:  # ARPACK needs k < D
+            val = scipy.linalg.eigvalsh(op.gram())[-1]
+        elif 2 * op.m > op.D:
             A = op.gram() if op.gram_bytes() <= op.gram_memory_limit else op.normal_operator()
             val = eigsh(A, k=1, which="LA", v0=v0, return_eigenvectors=False)[0]
         else:  # the nonzero spectrum of S^T S / m equals that of S S^T / m (m x m)
