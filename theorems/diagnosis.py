@@ -104,7 +104,9 @@ def diagnose(claim, setting, dynamics=None) -> Diagnosis:
     mu = float(setting.step)
     w, V = np.linalg.eigh(pb.op.adjoint(pb.y))
     lam1 = float(w[-1])
-    reqs = claim.requests(setting)
+    rows = setting.d + (setting.d2 or 0)  # the lift [F; G] of an asymmetric instance
+    # a claim may mix runs on several instances (e.g. symmetric and asymmetric): use one on this
+    reqs = [r for r in claim.requests(setting) if r.U0.shape[-2] == rows]
     U0 = np.asarray(reqs[0].U0 if reqs else setting.initial(batch=1), dtype=np.float64)
     if lam1 <= 0:
         return Diagnosis(dyn.name, mu, float("nan"), float("nan"), float("nan"), False, 0,

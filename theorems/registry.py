@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 #: Paper subpackages of ``theorems``, in the order they are reported.
-PAPERS = ("jin2023", "wind2023", "jiang2023")
+PAPERS = ("jin2023", "wind2023", "jiang2023", "xiong2024")
 
 
 def papers() -> tuple:
