@@ -260,8 +260,12 @@ class Convention:
         y : (m,) ndarray
             ``⟨A_i, Z*⟩`` for ``"unit"`` (``√m`` times ours), ours for ``"sqrt_m"``.
         """
-        if not isinstance(problem, SensingProblem):
-            raise TypeError(f"problem must be a SensingProblem, got {type(problem).__name__}")
+        from .asymmetric import AsymmetricProblem
+
+        # an asymmetric problem is given through its lift: the symmetric Ã_i on S^{d1+d2}
+        if not isinstance(problem, (SensingProblem, AsymmetricProblem)):
+            raise TypeError(f"problem must be a SensingProblem or an AsymmetricProblem, got "
+                            f"{type(problem).__name__}")
         op = problem.op
         y = np.array(check_measurements(op, problem.y), dtype=np.float64)
         if self.measurement_scale == "unit":

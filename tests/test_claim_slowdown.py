@@ -4,9 +4,10 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, note
 
 from tests.claim_asserts import assert_claim_holds, assert_fails_on, assert_violates, control
+from theorems import Setting
 from theorems.xiong2024 import slowdown as claim
 
 pytestmark = pytest.mark.theorem("overparameterisation_slowdown")
@@ -36,7 +37,24 @@ def test_the_symmetric_error_times_t_tends_to_sqrt_k_over_2mu():
 
 @given(claim.instances())
 def test_symmetric_overparameterisation_is_sublinear_while_exact_and_asymmetric_are_linear(setting):
-    assert_claim_holds(claim.CLAIM, setting)
+    # every check but the α² reading, which does not reproduce on every instance (the next test)
+    verdict = claim.CLAIM.verify(setting, diagnose=False)
+    note(verdict.report())
+    assert verdict.in_scope, verdict.report()
+    assert set(verdict.failing()) <= {"asymmetric_rate_exponent"}, verdict.report()
+
+
+# A finding, not a tolerance to widen: over 30 strategy draws the exponent of the asymmetric rate
+# against α was 1.98–2.36 (median 2.03), but Hypothesis found this in-scope instance at 2.515,
+# outside the reading 2 ± 0.5. The module docstring reports it; if it starts to hold, revisit.
+FOUND = Setting(d=6, eigenvalues=(1.0,), m=None, operator="identity", rank=2, alpha=0.5, step=0.075,
+                seed=364047, init="normalized", d2=4, init_ratio=1 / 3)
+
+
+def test_the_alpha_squared_rate_does_not_reproduce_on_every_instance():
+    verdict = claim.CLAIM.verify(FOUND, diagnose=False)
+    assert verdict.in_scope and verdict.failing() == ("asymmetric_rate_exponent",), verdict.report()
+    assert verdict.measurement("asymmetric_rate_exponent").measured > 2.5
 
 
 # ------------------------------------------------------------------ negative controls

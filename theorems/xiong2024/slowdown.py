@@ -63,6 +63,13 @@ Numerical reading (instances: full observation, so every law has no RIP error te
       testable with fewer than two). Measured on the default geometry, α·(0.7, 0.5, 0.35) with α = 0.4, seeds 0–2: 2.20, 2.04,
       2.22; α = 0.5 (the default): 2.25, 2.06, 2.27 (seed 2 is out of scope: λ_min(B₀) too small for the horizon) (with α·(1, 0.7, 0.5): 2.26, 1.97, 2.27) — the law is reproduced as a trend with an
       exponent near 2, biased slightly above 2, not as an exact α² at these sizes.
+
+What did not reproduce
+    The α² reading of the asymmetric rate is a trend, not a law at ±0.5: over 30 draws of
+    :func:`instances` the fitted exponent was 1.98–2.36 (median 2.03), but Hypothesis found an
+    in-scope instance (6×4, σ = (1,), r̂ = 2, α = 0.5, μ = 0.075, seed 364047) at 2.515. The
+    property test asserts every other check there; ``test_the_alpha_squared_rate_does_not_
+    reproduce_on_every_instance`` keeps the counterexample.
 """
 from __future__ import annotations
 
