@@ -10,6 +10,7 @@ from .descent import (DivergenceError, DynamicsWarning, NormalMap, StagnationWar
 from . import asymmetric, conventions, dynamics
 from .conventions import Convention
 from .dynamics import Dynamics, DynamicsError
+from .greedy import GLRLResult, GLRLStage, glrl
 from .groundtruth import (GroundTruth, gaussian_ground_truth, ground_truth_from_matrix,
                           ground_truth_from_spectrum)
 from .linalg import procrustes_distance, smat, svec, sym
@@ -22,9 +23,9 @@ from .problems import SensingProblem, initial_factor, make_operator, make_proble
 from .rip import RIPBound, rip_estimate, rip_exact
 
 __all__ = [
-    "Convention", "DivergenceError", "Dynamics", "DynamicsError", "DynamicsWarning", "GroundTruth", "NormalMap", "RIPBound", "RankSMinimizer", "SensingOperator",
+    "Convention", "DivergenceError", "GLRLResult", "GLRLStage", "Dynamics", "DynamicsError", "DynamicsWarning", "GroundTruth", "NormalMap", "RIPBound", "RankSMinimizer", "SensingOperator",
     "SensingProblem", "Trajectory", "UniquenessReport", "check_uniqueness", "asymmetric", "conventions", "detect_stagnation", "dynamics", "gaussian_ground_truth",
-    "gaussian_operator", "gradient", "gradient_descent", "ground_truth_from_matrix",
+    "gaussian_operator", "glrl", "gradient", "gradient_descent", "ground_truth_from_matrix",
     "ground_truth_from_spectrum", "hessian_vector", "identity_operator", "initial_factor", "loss",
     "make_operator", "make_problem", "measure", "normal_space_curvature", "operator_from_matrices", "operator_norm",
     "paper_operator", "procrustes_distance", "residual", "rip_estimate", "rip_exact",
