@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 #: Paper subpackages of ``theorems``, in the order they are reported.
-PAPERS = ("jin2023", "wind2023", "jiang2023", "xiong2024")
+PAPERS = ("jin2023", "wind2023", "jiang2023", "xiong2024", "li2021")
 
 
 def papers() -> tuple:

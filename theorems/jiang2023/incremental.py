@@ -102,8 +102,10 @@ Reproduction (default: 8×10, σ = 4, 2, 1, full observation, r̂ = 8, μ = 0.04
     [12.2, 13.9], [22.7, 29.0], [40.9, 66.0]; p = 1.02 ± 0.25. The distance to the rank-k sensing
     minimiser decays with exponents 0.354 and 0.367, *below* the reconstruction's smallest value
     under ε (p̂ = 0.518, 0.356 at σ_k − ε, σ_{k+1} + ε; for k = 1 by 30%): NOT reproduced as a
-    quantitative law under RIP — the check keeps only the factor-2 floor ½p̂ there, which it
-    meets; the positive power itself is reproduced.
+    quantitative law under RIP. The factor-2 floor ½p̂ first kept there was also missed: Hypothesis
+    found p = 0.188 against ½p̂ = 0.201 (9×7, σ = (1, 0.594, 0.353), m = 14621, seed 112). Under
+    sensing the check is therefore Jin et al.'s "a positive power" (``min_exponent``) only, with
+    p̂ reported; ½p̂ is gated under full observation, where the law reproduces.
 """
 from __future__ import annotations
 
@@ -349,10 +351,14 @@ def _distance_measurement(setting: Setting, ev: Evidence, eps: float) -> Measure
         local = np.diff(y) / np.diff(x)
         s_k, s_n = ev.singular_values[j], ev.singular_values[j + 1]
         p_hat = distance_exponent_prediction(setting.step, max(s_k - eps, 1e-12), s_n + eps)
-        need = max(p_min, EXPONENT_FLOOR * p_hat)
+        # the reconstructed p̂ is a factorisation (full-observation) law; under sensing it did not
+        # reproduce (module docstring: 0.35 against p̂ ≥ 0.52, and Hypothesis found p = 0.19 against
+        # ½p̂ = 0.20), so there only Jin et al.'s "a positive power" (min_exponent) is checked
+        need = max(p_min, EXPONENT_FLOOR * p_hat) if ev.observation_error == 0 else p_min
+        why = f"½p̂, p̂ = {p_hat:.3g}" if ev.observation_error == 0 else f"positive power; p̂ = {p_hat:.3g} not gated"
         ps.append(p)
         oks.append(p >= need and float(np.min(local)) >= LOCAL_FRACTION * p)
-        texts.append(f"k={k}: p ≥ {need:.3g} (½p̂, p̂ = {p_hat:.3g}), local ≥ {LOCAL_FRACTION * p:.3g} "
+        texts.append(f"k={k}: p ≥ {need:.3g} ({why}), local ≥ {LOCAL_FRACTION * p:.3g} "
                      f"(got local {', '.join(f'{z:.3g}' for z in local)})")
     if not ps:
         return Measurement.not_testable("distance_exponent", q, f"no k with two distances above the "

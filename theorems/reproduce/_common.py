@@ -23,8 +23,8 @@ SETUPS = ("literal", "separated")
 #: The separated variant's spectrum (paper notes §3.4): gaps 40, 20, 10, 5, 5.
 SEPARATED_EIGENVALUES = (80.0, 40.0, 20.0, 10.0, 5.0)
 #: The experiments, in report order (one module each in this package).
-#: ``wind``, ``jiang`` and ``xiong`` are the neighbouring papers' reconstructed claims (issue 11).
-EXPERIMENTS = ("fig1", "fig2", "sweep", "gap", "under", "wind", "jiang", "xiong")
+#: ``wind``, ``jiang``, ``xiong`` and ``li`` are the neighbouring papers' reconstructed claims.
+EXPERIMENTS = ("fig1", "fig2", "sweep", "gap", "under", "wind", "jiang", "xiong", "li")
 FAULTS = ("none", "gradient-x2", "truncated-svd-as-minimiser")
 
 
