@@ -84,8 +84,9 @@ class GLRLStage:
 class GLRLResult:
     """What :func:`glrl` returns: the stages in order and why it stopped.
 
-    ``stopped`` is True when λ_max(−∇f(W)) fell to the tolerance ``stop_tolerance`` (the greedy
-    test found no descent direction), False when ``max_rank`` ended the run first;
+    ``stopped`` is True when λ_max(−∇f(W)) fell to the tolerance ``stop_tolerance``, or W fits y
+    to round-off (the greedy test found no descent direction), False when ``max_rank`` ended the
+    run first;
     ``final_eigenvalue`` is that last λ_max.
     """
 
@@ -127,6 +128,15 @@ def stop_tolerance(op: SensingOperator, y, U) -> float:
     scale = max(float(np.linalg.norm(U @ U.T)) if U.shape[1] else 0.0,
                 float(np.linalg.norm(smat(op.adjoint_svec(np.asarray(y, dtype=np.float64)), op.d), 2)) / nrm)
     return 10.0 * np.sqrt(n) * tolerances.eps() * nrm * scale * np.sqrt(op.d)
+
+
+def residual_at_roundoff(op: SensingOperator, y, U) -> bool:
+    """Whether ‖𝒜(UUᵀ) − y‖ is at its rounding level 10·√n·eps·(‖𝒜(UUᵀ)‖ + ‖y‖) (n = D, the
+    length of the sums forming 𝒜(UUᵀ); C = 10 as in :func:`stop_tolerance`)."""
+    r = residual(op, y, U)
+    fit = r + np.asarray(y, dtype=np.float64)
+    return float(np.linalg.norm(r)) <= 10.0 * np.sqrt(op.D) * tolerances.eps() * (
+        float(np.linalg.norm(fit)) + float(np.linalg.norm(y)))
 
 
 def top_eigenpair(A: np.ndarray) -> tuple[float, np.ndarray]:
@@ -182,9 +192,12 @@ def glrl(op: SensingOperator, y, *, epsilon: float, max_rank: int | None = None,
     for s in range(1, R + 2):
         lam, u = top_eigenpair(negative_gradient_matrix(op, y, U))
         tau = stop_tolerance(op, y, U)
-        if lam <= tau or s > R:
+        # where W fits y to round-off (m < D: an interpolating W of low rank), −∇f = 𝒜*(r) is
+        # rounding noise whatever its top eigenvalue: the greedy test has nothing left to find
+        exact = U.shape[1] > 0 and residual_at_roundoff(op, y, U)
+        if lam <= tau or exact or s > R:
             return GLRLResult(tuple(stages), eps_, float(mu) if stages else float("nan"),
-                              bool(lam <= tau), lam, tau)
+                              bool(lam <= tau or exact), lam, tau)
         U = np.concatenate([U, np.sqrt(eps_) * u[:, None]], axis=1)
         mu = safe_step_size(op, y, U) if step is None else positive_scalar(step, "step")
         path_steps, path = [0], [U.copy()]
