@@ -24,6 +24,7 @@ import pytest
 import sensing
 
 from . import registry
+from ._core import Claim
 from .runs import _settings_for
 
 __all__ = ["assert_claim_holds", "parametrize_with_claims"]
@@ -47,7 +48,7 @@ def assert_claim_holds(key, dynamics=None, setting=None):
         Whose message is the verdict's report (with the diagnosis of a failing dynamics) when the
         status is FAILS, OUT OF SCOPE (the instance misses a required assumption) or ERROR.
     """
-    claim = key if isinstance(key, registry.claims()[0].__class__) else registry.get(key)
+    claim = key if isinstance(key, Claim) else registry.get(key)
     (s,) = _settings_for([claim], setting)
     verdict = claim.verify(s, dynamics=dynamics)
     if verdict.status != "HOLDS":
