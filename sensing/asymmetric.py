@@ -25,6 +25,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from ._validation import as_float_array, nonneg_int, positive_scalar
 from .descent import _descend
+from .minimizers import UniquenessReport
 from .operators import MAX_DATA_SCALE, SensingOperator
 
 OPERATORS = ("gaussian", "identity", "matrices")
@@ -689,7 +690,7 @@ def normal_space_curvature(op: LiftedOperator, y, F, G) -> float:
 
 
 @dataclass(frozen=True)
-class RectUniquenessReport:
+class RectUniquenessReport(UniquenessReport):
     """Restarts of :func:`sensing_minimizer` from independent random starts: a certificate that
     Z*_s is unique (as :class:`sensing.UniquenessReport` for the symmetric Z*_s).
 
@@ -697,41 +698,9 @@ class RectUniquenessReport:
     ``min(2(2 max(‖F‖₂, ‖G‖₂) + e)e/‖Z‖ + rtol_exact, SPREAD_CAP)`` with
     ``e = max(‖∇f_s‖, round-off)/λ+`` the first-order distance of a computed (F, G) from the
     orbit of the minimiser (inf when λ+ ≤ 0), and :data:`sensing.minimizers.SPREAD_CAP`.
+
+    The fields, ``tied``, ``n_distinct``, ``unique`` and ``summary`` are the symmetric report's.
     """
-
-    s: int
-    best: RectMinimizer
-    losses: np.ndarray
-    spread: float
-    n_converged: int
-    restarts: int
-    distances: np.ndarray
-    converged: np.ndarray
-    curvature: float
-    tolerance: float
-    loss_tol: float
-    runs: tuple = field(default=(), repr=False)
-
-    @property
-    def tied(self) -> np.ndarray:
-        return self.converged & (np.abs(self.losses - self.best.loss) <= self.loss_tol)
-
-    @property
-    def n_distinct(self) -> int:
-        """Converged runs at the best loss whose Z is farther than ``tolerance`` from Z_best."""
-        return int(np.count_nonzero(self.tied & (self.distances > self.tolerance)))
-
-    @property
-    def unique(self) -> bool:
-        return bool(self.n_converged == self.restarts and self.spread <= self.tolerance)
-
-    def summary(self) -> str:
-        what = ("unique" if self.unique else
-                f"NOT unique: {self.n_distinct} restart(s) at the same loss are different minimisers"
-                if self.n_distinct else "not certified: not every restart converged to one minimiser")
-        return (f"s = {self.s}: {what} (spread {self.spread:.3g} vs tolerance {self.tolerance:.3g}, "
-                f"{self.n_converged}/{self.restarts} converged, losses {np.array2string(self.losses, precision=6)}, "
-                f"lambda+ = {self.curvature:.3g})")
 
 
 def check_uniqueness(op: LiftedOperator, y, s: int, *, restarts: int = 4, rng=None) -> RectUniquenessReport:

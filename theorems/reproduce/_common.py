@@ -380,3 +380,10 @@ def timed(run, ctx: Context) -> Result:
     res.wall_seconds = time.perf_counter() - t0
     res.params["wall_seconds"] = round(res.wall_seconds, 2)
     return res
+
+
+def doubled_gradient(problem, U0, *, step, steps):
+    """The ``gradient-x2`` fault as a dynamics: the built-in GD at step 2μ (twice the gradient
+    while the predictions keep μ), symmetric or on the lift [F; G]."""
+    return sensing.dynamics.GRADIENT_DESCENT.iterates(problem, U0, step=2.0 * step, steps=steps)
+

@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from ._common import NOT_REPRODUCED, REPRODUCED, Context, Finding, Result
+from ._common import NOT_REPRODUCED, REPRODUCED, Context, Finding, Result, doubled_gradient
 
 KIND = "jiang"
 TITLE = "Jiang–Chen–Ding 2023: asymmetric learning times against log(1/α) (not in the paper)"
@@ -37,18 +37,6 @@ def finding_names(cfg) -> list:
     return list(FINDINGS)
 
 
-def _doubled(problem, U0, *, step, steps):
-    """GD on the lift with twice the gradient (the ``gradient-x2`` fault)."""
-    import sensing
-
-    tr = sensing.dynamics.GRADIENT_DESCENT.run(problem, U0, step=2.0 * step, steps=steps,
-                                               record_every=max(1, steps), snapshots=range(steps + 1))
-    from sensing.asymmetric import lift
-
-    for t in range(steps + 1):
-        yield lift(*tr.snapshots[t])
-
-
 def _setting(ctx: Context):
     c = _claim()
     s = c.DEFAULT.replace(seed=ctx.cfg.seed)
@@ -61,7 +49,7 @@ def run(ctx: Context) -> Result:
     c = _claim()
     key = ctx.key(KIND)
     s = _setting(ctx)
-    dyn = _doubled if ctx.fault == "gradient-x2" else None
+    dyn = doubled_gradient if ctx.fault == "gradient-x2" else None
     ctx.progress.line(f"    {key}: α sweep ({s.describe()})")
     ev = c.evidence(s, dynamics=dyn)
     v = c.CLAIM.judge(s, ev)

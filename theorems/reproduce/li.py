@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from ._common import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, Context, Finding, Result
+from ._common import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, Context, Finding, Result, doubled_gradient
 
 KIND = "li"
 TITLE = "Li–Luo–Lyu 2021: gradient descent passes near every GLRL stage (not in the paper)"
@@ -38,16 +38,6 @@ def finding_names(cfg) -> list:
     return list(FINDINGS)
 
 
-def _doubled(problem, U0, *, step, steps):
-    """GD with twice the gradient (the ``gradient-x2`` fault)."""
-    import sensing
-
-    tr = sensing.dynamics.GRADIENT_DESCENT.run(problem, U0, step=2.0 * step, steps=steps,
-                                               record_every=max(1, steps), snapshots=range(steps + 1))
-    for t in range(steps + 1):
-        yield tr.snapshots[t]
-
-
 def _setting(ctx: Context):
     c = _claim()
     s = c.DEFAULT.replace(seed=ctx.cfg.seed)
@@ -62,7 +52,7 @@ def run(ctx: Context) -> Result:
     c = _claim()
     key = ctx.key(KIND)
     s = _setting(ctx)
-    dyn = _doubled if ctx.fault == "gradient-x2" else None
+    dyn = doubled_gradient if ctx.fault == "gradient-x2" else None
     ctx.progress.line(f"    {key}: GLRL and α sweep ({s.describe()})")
     ev = c.evidence(s, dynamics=dyn)
     v = c.CLAIM.judge(s, ev)

@@ -21,7 +21,7 @@ import os
 
 import numpy as np
 
-from ._common import NOT_REPRODUCED, REPRODUCED, Context, Finding, Result
+from ._common import NOT_REPRODUCED, REPRODUCED, Context, Finding, Result, doubled_gradient
 
 KIND = "wind"
 TITLE = "Wind 2023: learning times against log(1/α) and the GD–flow gap (not in the paper)"
@@ -40,17 +40,6 @@ def finding_names(cfg) -> list:
     return ["time_law", "final_error", "gap_exponent", "gap_small"]
 
 
-def _doubled_gradient(problem, U0, *, step, steps):
-    """Plain GD with twice the gradient (the ``gradient-x2`` fault): the step 2μ in effect."""
-    from sensing import objective
-
-    U = np.array(U0, dtype=float)
-    yield U.copy()
-    for _ in range(steps):
-        U = np.stack([u - 2.0 * step * objective.gradient(problem.op, problem.y, u) for u in U])
-        yield U.copy()
-
-
 def _settings(ctx: Context):
     conv, flow = _claims()
     op = dict(operator="gaussian") if ctx.setup == "literal" else dict(operator="identity")
@@ -60,7 +49,7 @@ def _settings(ctx: Context):
 def run(ctx: Context) -> Result:
     conv, flow = _claims()
     key = ctx.key(KIND)
-    dyn = _doubled_gradient if ctx.fault == "gradient-x2" else None
+    dyn = doubled_gradient if ctx.fault == "gradient-x2" else None
     s_conv, s_flow = _settings(ctx)
     ctx.progress.line(f"    {key}: α sweep ({s_conv.describe()})")
     ev_c = conv.evidence(s_conv, dynamics=dyn)

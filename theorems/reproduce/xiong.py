@@ -27,7 +27,7 @@ import os
 
 import numpy as np
 
-from ._common import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, Context, Finding, Result
+from ._common import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, Context, Finding, Result, doubled_gradient
 
 KIND = "xiong"
 TITLE = ("Xiong–Ding–Du 2024: imbalance drift ∝ μ, symmetric 1/t slowdown, asymmetric α² rate "
@@ -66,18 +66,6 @@ def _claims():
 
 def finding_names(cfg) -> list:
     return list(FINDINGS)
-
-
-def _doubled(problem, U0, *, step, steps):
-    """GD with twice the gradient (the ``gradient-x2`` fault), symmetric or on the lift [F; G]."""
-    import sensing
-    from sensing.asymmetric import AsymmetricProblem, lift
-
-    tr = sensing.dynamics.GRADIENT_DESCENT.run(problem, U0, step=2.0 * step, steps=steps,
-                                               record_every=max(1, steps), snapshots=range(steps + 1))
-    asym = isinstance(problem, AsymmetricProblem)
-    for t in range(steps + 1):
-        yield lift(*tr.snapshots[t]) if asym else tr.snapshots[t]
 
 
 def _seed(ctx: Context) -> int:
@@ -120,7 +108,7 @@ def _asym_fits(sd, ev) -> tuple:
 def run(ctx: Context) -> Result:
     imb, sd = _claims()
     key = ctx.key(KIND)
-    dyn = _doubled if ctx.fault == "gradient-x2" else None
+    dyn = doubled_gradient if ctx.fault == "gradient-x2" else None
     seed = _seed(ctx)
     s_i, s_s = imb.DEFAULT.replace(seed=seed), sd.DEFAULT.replace(seed=seed)
     ctx.progress.line(f"    {key}: imbalance at μ/2^k, fixed flow time ({s_i.describe()})")
