@@ -24,7 +24,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from ._validation import as_float_array, nonneg_int, positive_scalar
-from .descent import _descend
+from .descent import _descend, record_grid
 from .minimizers import UniquenessReport
 from .operators import MAX_DATA_SCALE, SensingOperator
 
@@ -370,7 +370,7 @@ class AsymmetricTrajectory:
 def gradient_descent(op: LiftedOperator, y, F0, G0, *, step: float, steps: int,
                      record_every: int | None = None, references=None, n_singular_values: int | None = None,
                      snapshots=(), mode: str = "auto", divergence_factor: float = 1e6,
-                     _source=None, _who=None) -> AsymmetricTrajectory:
+                     record_steps=None, _source=None, _who=None) -> AsymmetricTrajectory:
     """Gradient descent ``(F, G) ← (F − μ∇_F f, G − μ∇_G f)`` from (F0, G0), batched over K.
 
     Runs :func:`sensing.gradient_descent`'s loop on the lift W = [F; G] (module docstring) with
@@ -382,7 +382,7 @@ def gradient_descent(op: LiftedOperator, y, F0, G0, *, step: float, steps: int,
     op : LiftedOperator
     y : (m,) array_like
     F0, G0 : (d1, r), (d2, r) or (K, d1, r), (K, d2, r)
-    step, steps, record_every, snapshots, mode, divergence_factor
+    step, steps, record_every, snapshots, mode, divergence_factor, record_steps
         As in :func:`sensing.gradient_descent`.
     references : mapping name -> (d1, d2) array, optional
     n_singular_values : int, optional
@@ -395,8 +395,7 @@ def gradient_descent(op: LiftedOperator, y, F0, G0, *, step: float, steps: int,
     K, _, r = W0.shape
     d1, d2 = op.d1, op.d2
     T = nonneg_int(steps, "steps")
-    k = max(1, T // 200) if record_every is None else nonneg_int(record_every, "record_every", minimum=1)
-    rec = np.unique(np.append(np.arange(0, T + 1, k), T))
+    rec = record_grid(T, record_every, record_steps)
     q = min(d1, d2, r) if n_singular_values is None else nonneg_int(
         n_singular_values, "n_singular_values", minimum=0, maximum=min(d1, d2, r))
     names, R = _names_refs(references, (d1, d2))
@@ -419,8 +418,8 @@ def gradient_descent(op: LiftedOperator, y, F0, G0, *, step: float, steps: int,
         imb[:, i] = np.linalg.norm(Bt, axis=(-2, -1))
         drift[:, i] = np.linalg.norm(Bt - B0, axis=(-2, -1))
 
-    tr = _descend(op, y, W0 if batched else W0[0], step, T, k, None, 0, snapshots, mode, np.float64,
-                  divergence_factor, source=_source, who=_who, hook=hook)
+    tr = _descend(op, y, W0 if batched else W0[0], step, T, None, None, 0, snapshots, mode, np.float64,
+                  divergence_factor, source=_source, who=_who, hook=hook, record_steps=rec)
     W = tr.U if batched else tr.U[None]
     snaps = {t: (w[..., :d1, :], w[..., d1:, :]) for t, w in tr.snapshots.items()}
     if not batched:

@@ -391,7 +391,8 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
                      references: Mapping[str, np.ndarray] | Sequence[np.ndarray] | None = None,
                      n_eigenvalues: int | None = None, snapshots: Sequence[int] = (),
                      mode: str = "auto", dtype=np.float64,
-                     divergence_factor: float = 1e6) -> Trajectory:
+                     divergence_factor: float = 1e6,
+                     record_steps: Sequence[int] | None = None) -> Trajectory:
     """Run gradient descent ``U_{t+1} = U_t - mu grad f(U_t)`` from ``U_0`` (eq. 3).
 
     Parameters
@@ -409,6 +410,10 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
         Number of steps T >= 0.
     record_every : int, optional
         Record eigenvalues and distances every k steps (and at T). Default: about 200 records.
+    record_steps : sequence of int, optional
+        Record at exactly these steps (and at T) instead of every ``record_every`` steps: the
+        union of several runs' record grids when one batched call serves them
+        (:mod:`theorems.sweep`).
     references : mapping of name to (d, d) array, or sequence of arrays, optional
         Matrices R_j (e.g. Z*_s, X_s X_s^T) whose distances ``||U_t U_t^T - R_j||_F`` are recorded.
     n_eigenvalues : int, optional
@@ -446,11 +451,27 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
         ``Trajectory.stagnation``. Judged on the loss record after the run (no per-step cost).
     """
     return _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, snapshots,
-                    mode, dtype, divergence_factor)
+                    mode, dtype, divergence_factor, record_steps=record_steps)
+
+
+def record_grid(steps: int, record_every: int | None = None, record_steps=None) -> np.ndarray:
+    """The steps a run of ``steps`` steps records at: 0, k, 2k, ... and T (k = ``record_every``,
+    default about :data:`DEFAULT_RECORDS` records), or the given ``record_steps`` and T."""
+    T = nonneg_int(steps, "steps")
+    if record_steps is not None:
+        got = np.asarray(list(record_steps), dtype=np.int64)
+        if got.ndim != 1 or (got.size and (got.min() < 0 or got.max() > T)):
+            raise ValueError(f"record_steps must be steps between 0 and steps = {T}, got {got.tolist()[:8]}")
+        return np.unique(np.append(got, T))
+    if record_every is None:
+        record_every = max(1, T // DEFAULT_RECORDS)
+    k = nonneg_int(record_every, "record_every", minimum=1)
+    return np.unique(np.append(np.arange(0, T + 1, k), T))
 
 
 def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, snapshots, mode,
-             dtype, divergence_factor, source=None, who: str | None = None, hook=None) -> Trajectory:
+             dtype, divergence_factor, source=None, who: str | None = None, hook=None,
+             record_steps=None) -> Trajectory:
     """The loop of :func:`gradient_descent`; with ``source`` (an iterator over U_1, U_2, ...,
     see :func:`sensing.dynamics.record`) the iterates are read from it instead of computed, and
     recorded by exactly the same code (the same losses, records, divergence and stagnation
@@ -477,9 +498,7 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     batched = U0.ndim == 3
     U = np.array(U0 if batched else U0[None], dtype=dtype, order="C", copy=True)
     K, d, r = U.shape
-    if record_every is None:
-        record_every = max(1, T // DEFAULT_RECORDS)
-    k = nonneg_int(record_every, "record_every", minimum=1)
+    rec = record_grid(T, record_every, record_steps)
     q = min(d, r) if n_eigenvalues is None else nonneg_int(
         n_eigenvalues, "n_eigenvalues", minimum=0, maximum=min(d, r))
     names, R = _references(references, d)
@@ -491,7 +510,6 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     Z = state.Z
     advance = state.update if source is None else _reader(source, U, U0.shape, who)
 
-    rec = np.unique(np.append(np.arange(0, T + 1, k), T))
     # Steps where the loop stops to look: recorded steps, snapshots, and every CHECK_EVERY
     # steps a divergence check over the losses since the last stop.
     stops = _merged(map(int, rec), sorted(snap_steps), range(0, T + 1, CHECK_EVERY))
