@@ -24,6 +24,8 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_OUT_OF_SCOPE, EXIT_ERROR = 0, 1, 2, 3, 4
 SUBCOMMANDS: dict[str, str] = {
     "mutants": "theorems.mutants",
     "reproduce": "theorems.reproduce",
+    "sweep": "theorems.sweep.cli",
+    "sweep-plot": "theorems.sweep.plot",
 }
 
 
