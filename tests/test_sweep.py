@@ -263,6 +263,11 @@ def test_sweep_plot_draws_a_measurement_against_a_parameter(tmp_path, capsys):
     assert "plot-final_phase_reached_0_-vs-step_eig1.png" in capsys.readouterr().out
     assert cli.main(["sweep-plot", str(tmp_path), "--x", "alpha", "--y", "nope"]) == cli.EXIT_USAGE
     assert "no measurement or column of that name" in capsys.readouterr().err
+    assert cli.main(["sweep-plot", str(tmp_path), "--x", "alpha", "--y", "lemma_f1_rate", "--curve", "1/log1p(x)",
+                     "--out", str(png)]) == cli.EXIT_OK
+    assert cli.main(["sweep-plot", str(tmp_path), "--x", "alpha", "--y", "lemma_f1_rate", "--curve",
+                     "__import__('os')"]) == cli.EXIT_USAGE
+    assert "is not an expression in x" in capsys.readouterr().err
 
 
 def test_the_cli_prints_a_summary_table_and_resumes(tmp_path, capsys):

@@ -122,7 +122,7 @@ def summary_lines() -> list[str]:
     ident = [f"K={K}: {_fmt_t(t(f'identity/K{K}'))}" for K in (1, 64) if t(f"identity/K{K}")]
     if ident:
         out.append("full observation d=50 r=50 (per trajectory-step): " + ", ".join(ident))
-    for key in sorted(k for k in L if k.startswith(("memory/", "float32-accuracy/"))):
+    for key in sorted(k for k in L if k.startswith(("memory/", "float32-accuracy/", "sweep/")) and "text" in L[k]):
         out.append(f"{key}: {L[key]['text']}")
     return out
 

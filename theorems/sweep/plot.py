@@ -1,6 +1,7 @@
 """Plot a measured quantity of a sweep against a swept parameter (PNG).
 
   python -m theorems sweep-plot runs/a --x alpha --y time_slope --hue seed
+  python -m theorems sweep-plot runs/s --x "step*eig1" --y "time_slope[0]" --curve "1/log1p(x)"
 
 ``--y`` is a measurement name (``time_slope``; ``time_slope[1]`` for one component of a
 list-valued one, whose components are otherwise drawn as separate series) or any column of
@@ -56,13 +57,27 @@ def _quantity(frame, y: str):
     return y, vals, list(holds)
 
 
+#: Names a ``curve`` expression may use (and ``x``).
+CURVE_NAMES = {"log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt, "pi": np.pi}
+
+
+def _curve(expr: str, xs: np.ndarray) -> np.ndarray:
+    try:
+        val = eval(compile(expr, "<--curve>", "eval"), {"__builtins__": {}}, dict(CURVE_NAMES, x=xs))
+        return np.broadcast_to(np.asarray(val, dtype=float), xs.shape)
+    except Exception as exc:
+        raise PlotError(f"--curve {expr!r} is not an expression in x ({', '.join(CURVE_NAMES)} allowed): "
+                        f"{exc}") from None
+
+
 def plot(source, x: str, y: str, *, hue: str | None = None, claim: str | None = None, out=None,
-         logx: bool | None = None, logy: bool | None = None) -> str:
+         logx: bool | None = None, logy: bool | None = None, curve: str | None = None) -> str:
     """Draw ``y`` against ``x`` for the records of ``source`` (a sweep directory or a
     :func:`theorems.sweep.load` frame) and write a PNG; returns its path.
 
-    ``logx``/``logy``: ``None`` picks a log axis when every value is positive and they span more
-    than two decades.
+    ``logx``/``logy``: ``None`` picks a log axis when every value is positive and they span two
+    decades or more. ``curve``: a prediction to draw for comparison, an expression in ``x``
+    (e.g. ``"1/log1p(x)"``: the learning-time slope 1/log(1 + μσ²) against x = μσ²).
     """
     import os
 
@@ -113,6 +128,10 @@ def plot(source, x: str, y: str, *, hue: str | None = None, claim: str | None = 
         ax.scatter(px[good], py[good], color=color, s=18, zorder=3)
         ax.scatter(px[bad], py[bad], facecolors="none", edgecolors=color, s=28, zorder=3)
         ax.scatter(px[~good & ~bad], py[~good & ~bad], color=color, marker=".", s=12, zorder=3)
+    if curve:
+        fx = xs[np.isfinite(xs)]
+        grid = (np.geomspace(fx.min(), fx.max(), 200) if fx.min() > 0 else np.linspace(fx.min(), fx.max(), 200))
+        ax.plot(grid, _curve(curve, grid), "--", color="0.3", lw=1.0, label=f"predicted: {curve}", zorder=2)
     for axis, flag, data in (("x", logx, xs[np.isfinite(xs)]),
                              ("y", logy, np.array([v for s in series.values() for _, v, _ in s], dtype=float))):
         if flag is None:
@@ -125,7 +144,7 @@ def plot(source, x: str, y: str, *, hue: str | None = None, claim: str | None = 
     ax.set_ylabel(label)
     ax.set_title(f"{claims}: {label} vs {x}\n{len(frame) - skipped} points ({skipped} not measured); "
                  f"filled: as predicted, open: not", fontsize=9)
-    if any(k[0] is not None or k[1] is not None for k in keys) and len(keys) <= 12:
+    if (curve or any(k[0] is not None or k[1] is not None for k in keys)) and len(keys) <= 12:
         ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     if out is None:
@@ -148,6 +167,7 @@ def configure(p) -> None:
     p.add_argument("--hue", metavar="NAME", help="one series per value of this column or expression")
     p.add_argument("--claim", metavar="KEY", help="only this claim's records")
     p.add_argument("--out", metavar="PNG", help="file to write (default DIR/plot-Y-vs-X.png)")
+    p.add_argument("--curve", metavar="EXPR", help="a prediction to overlay, in x, e.g. '1/log1p(x)'")
     p.add_argument("--logx", action=argparse.BooleanOptionalAction, default=None,
                    help="log x axis (default: when positive values span two decades or more)")
     p.add_argument("--logy", action=argparse.BooleanOptionalAction, default=None, help="log y axis (default: auto)")
@@ -159,7 +179,7 @@ def run(args) -> int:
 
     try:
         path = plot(args.directory, args.x, args.y, hue=args.hue, claim=args.claim, out=args.out,
-                    logx=args.logx, logy=args.logy)
+                    logx=args.logx, logy=args.logy, curve=args.curve)
     except (PlotError, StoreError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
