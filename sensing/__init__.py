@@ -5,6 +5,7 @@ Analysis of Matrix Sensing* (ICML 2023). Ground truths Z* = X X^T, measurement o
 forward/adjoint/normal maps, the loss f(U) = 1/4 ||A(U U^T) - y||^2, gradient descent from
 U_0 = alpha U-bar with a trajectory record, the rank-s sensing minimisers Z*_s, and RIP constants.
 """
+from .factored import Factored
 from .descent import (DivergenceError, DynamicsWarning, NormalMap, StagnationWarning, Trajectory,
                       detect_stagnation, gradient_descent, operator_norm, safe_step_size)
 from . import asymmetric, conventions, dynamics
@@ -21,6 +22,9 @@ from .operators import (SensingOperator, gaussian_operator, identity_operator, m
                         operator_from_matrices, paper_operator)
 from .problems import SensingProblem, initial_factor, make_operator, make_problem
 from .rip import RIPBound, rip_estimate, rip_exact
+from .structured import (CompletionOperator, FactoredOperator, RankOneOperator, completion_operator,
+                         operator_from_vectors, random_completion_operator, rank_one_operator)
+from . import factored, structured
 
 __all__ = [
     "Convention", "DivergenceError", "GLRLResult", "GLRLStage", "Dynamics", "DynamicsError", "DynamicsWarning", "GroundTruth", "NormalMap", "RIPBound", "RankSMinimizer", "SensingOperator",
@@ -30,5 +34,7 @@ __all__ = [
     "make_operator", "make_problem", "measure", "normal_space_curvature", "operator_from_matrices", "operator_norm",
     "paper_operator", "procrustes_distance", "residual", "rip_estimate", "rip_exact",
     "safe_step_size", "sensing_minimizer", "StagnationWarning", "smat", "spectral_init", "svec", "sym",
+    "CompletionOperator", "Factored", "FactoredOperator", "RankOneOperator", "completion_operator", "factored",
+    "operator_from_vectors", "random_completion_operator", "rank_one_operator", "structured",
 ]
 __version__ = "0.1.0"

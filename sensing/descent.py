@@ -25,6 +25,7 @@ from . import tolerances
 from ._validation import as_float_array, check_symmetric, nonneg_int, positive_scalar
 from .linalg import smat, sym_index
 from .objective import check_factor
+from .factored import Factored, FactoredStep, reference_set
 from .operators import MAX_DATA_SCALE, MODES, SensingOperator, check_measurements, check_operator
 
 #: Ceiling on the per-step loss record (T + 1 floats per trajectory): past it, run in segments.
@@ -88,6 +89,8 @@ def operator_norm(op: SensingOperator) -> float:
     """``||A*A||``, the largest eigenvalue of the normal map on S^d (1 for full observation)."""
     if op.is_identity:
         return 1.0
+    if op.factored:  # no S, no Gram matrix: the operator's own factored computation
+        return op.normal_norm()
     if "_norm" not in op.__dict__:
         # a fixed start vector makes ARPACK (and everything derived from this norm) repeatable
         v0 = np.full(op.D, 1.0 / np.sqrt(op.D))
@@ -114,7 +117,7 @@ def safe_step_size(op: SensingOperator, y, U0) -> float:
     """
     op = check_operator(op)
     y = check_measurements(op, y)
-    lam = float(np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2))
+    lam = op.adjoint_norm(y) if op.factored else float(np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2))
     U0 = check_factor(op, U0, "U0", batch=True)
     u = max(float(np.linalg.norm(u, 2)) for u in U0.reshape(-1, *U0.shape[-2:]))
     if u > np.sqrt(MAX_DATA_SCALE):
@@ -241,7 +244,16 @@ class NormalMap:
             self.z0, self.c = z0.astype(dtype), c
             self.G = op.gram(dtype)
             self.symv = get_blas_funcs("symv", (self.G,))
+        elif mode == "factored":
+            # (d, d) matrices through the operator's own maps: for the small-d users of NormalMap
+            # (Z*_s's dense Hessian, RIP estimates); gradient descent uses FactoredStep instead
+            if not op.factored:
+                raise ValueError(f"mode 'factored' needs an operator that stores no S (sensing.structured); "
+                                 f"{op!r} runs in mode 'gram' or 'dense'")
+            self.y = np.asarray(y, dtype=np.float64)
         elif mode == "dense":
+            if op.factored:
+                raise ValueError(f"{op!r} stores no S: mode must be 'factored' (or 'auto'), got {mode!r}")
             self.S = op.S.astype(dtype, copy=False)
             self.y = y.astype(dtype)
             self.scale = dtype.type(1.0 / np.sqrt(op.m))
@@ -273,6 +285,12 @@ class NormalMap:
             np.vecdot(Mf, Mf, out=q)
             if scale != 1.0:
                 np.multiply(M, scale, out=M)
+            return
+        if self.mode == "factored":  # small d: the operator's (d, d) maps, matrix by matrix
+            for k in range(K):
+                res = self.op._forward_dense(Z[k]) - self.y
+                q[k] = res @ res
+                M[k] = scale * self.op._adjoint_dense(res)
             return
         e, g, r = self._work(K)
         # z = svec(Z): gather the upper triangle and weight the off-diagonal entries by sqrt 2
@@ -325,6 +343,8 @@ class NormalMap:
         K = P.shape[0]
         if self.mode == "identity":
             return np.array(P, dtype=self.dtype)
+        if self.mode == "factored":
+            return np.stack([self.op._adjoint_dense(self.op._forward_dense(Pk)) for Pk in P]).astype(self.dtype)
         p = P.reshape(K, -1)[:, self.flat] * self.w
         if self.mode == "gram":
             self.op.counts["gram"] += K
@@ -368,9 +388,16 @@ class GradientStep:
         U -= MU
 
 
-def _references(references, d) -> tuple[tuple, np.ndarray]:
+def _references(references, d, factored: bool = False) -> tuple[tuple, np.ndarray]:
+    """``(names, R)``: R the (p, d, d) stack of the references, or a
+    :class:`sensing.factored.ReferenceSet` when the operator is factored or a reference is a
+    :class:`sensing.Factored` (distances without U U^T or a d x d stack)."""
     if references is None:
         return (), np.zeros((0, d, d))
+    if factored or any(isinstance(R, Factored) for R in
+                       (references.values() if isinstance(references, Mapping) else references)):
+        refs = reference_set(references, d)
+        return refs.names, refs
     if isinstance(references, Mapping):
         names, mats = tuple(str(k) for k in references), list(references.values())
     else:
@@ -416,12 +443,18 @@ def gradient_descent(op: SensingOperator, y, U0, *, step: float, steps: int,
         (:mod:`theorems.sweep`).
     references : mapping of name to (d, d) array, or sequence of arrays, optional
         Matrices R_j (e.g. Z*_s, X_s X_s^T) whose distances ``||U_t U_t^T - R_j||_F`` are recorded.
+        A value may also be :class:`sensing.Factored` (V), the PSD matrix R = V V^T given by its
+        factor V (d, k): its distance is computed from U_t and V alone (no d x d matrix; for
+        large d with the operators of :mod:`sensing.structured`).
     n_eigenvalues : int, optional
         How many top eigenvalues of U_t U_t^T to record (default min(d, r)).
     snapshots : sequence of int
         Steps at which to keep a copy of U_t.
-    mode : {"auto", "gram", "dense"}
+    mode : {"auto", "gram", "dense", "factored"}
         Operator folding (:meth:`SensingOperator.default_mode` explains ``"auto"``).
+        ``"factored"`` is the mode of the operators that store no S (:mod:`sensing.structured`,
+        chosen by ``"auto"``; the only mode they run in): each step computes the residual, the
+        loss and ``mu A*(r) U`` from U directly (:mod:`sensing.factored`), never U U^T.
     dtype : {numpy.float64, numpy.float32}
         Working precision of the loop (records are always float64). float32 halves the memory
         traffic (steps 1.4-1.9x faster at d = 50, m = 2000). Measured on the paper's instance
@@ -477,7 +510,8 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     recorded by exactly the same code (the same losses, records, divergence and stagnation
     checks), so a dynamics is judged on the same record as the built-in one. ``hook(i, t, U, Z)``
     is called at every recorded step (record i, step t, the state U and Z = UUᵀ): the records of
-    a lifted problem (:mod:`sensing.asymmetric`) that the symmetric record does not keep."""
+    a lifted problem (:mod:`sensing.asymmetric`) that the symmetric record does not keep; in
+    mode ``"factored"`` it gets ``Z = None`` (the lift exists for operators that store S only)."""
     op = check_operator(op)
     y = check_measurements(op, y)
     U0 = check_factor(op, U0, "U0", batch=True)
@@ -501,12 +535,20 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     rec = record_grid(T, record_every, record_steps)
     q = min(d, r) if n_eigenvalues is None else nonneg_int(
         n_eigenvalues, "n_eigenvalues", minimum=0, maximum=min(d, r))
-    names, R = _references(references, d)
+    names, R = _references(references, d, factored=op.factored)
     snap_steps = {nonneg_int(s, "snapshots[i]", maximum=T) for s in snapshots}
     if mode == "auto":
         mode = op.default_mode(dtype, batch=K)
-    normal = NormalMap(op, y, mode, dtype)
-    state = GradientStep(normal, U, mu)
+    if op.factored or mode == "factored":  # sensing.structured: no S, no d x d matrix per step
+        if not op.factored:
+            raise ValueError(f"mode 'factored' needs an operator that stores no S (sensing.structured); "
+                             f"{op!r} runs in mode 'gram' or 'dense'")
+        if mode != "factored":
+            raise ValueError(f"{op!r} stores no S: mode must be 'factored' (or 'auto'), got {mode!r}")
+        state = FactoredStep(op, y, U, mu, dtype)
+    else:
+        state = GradientStep(NormalMap(op, y, mode, dtype), U, mu)
+    normal = state.normal
     Z = state.Z
     advance = state.update if source is None else _reader(source, U, U0.shape, who)
 
@@ -541,8 +583,11 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
                         sv = np.linalg.svd(U.astype(np.float64, copy=False), compute_uv=False)
                         eig[:, i_rec] = (sv[:, :q].astype(np.float64)) ** 2
                     if names:
-                        diff = Z.astype(np.float64)[:, None] - R[None]
-                        dist[:, i_rec] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
+                        if isinstance(R, np.ndarray):
+                            diff = Z.astype(np.float64)[:, None] - R[None]
+                            dist[:, i_rec] = np.sqrt(np.einsum("kjab,kjab->kj", diff, diff))
+                        else:  # factored references or operator (Z is None in mode factored)
+                            dist[:, i_rec] = R.distances(U, Z)
                     if hook is not None:
                         hook(i_rec, t, U, Z)
                     i_rec += 1
@@ -628,7 +673,7 @@ def _stagnation_notes(op, y, U0, mu, loss, dtype, mode) -> list:
     K, T1 = loss.shape
     if T1 < 2 * STAGNATION_MIN_WINDOW:
         return [None] * K
-    n_terms = op.m if mode == "dense" else op.D
+    n_terms = op.m if mode in ("dense", "factored") else op.D
     ysq = 0.25 * float(y @ y)
     found = [detect_stagnation(loss[k], tol=stagnation_tolerance(max(float(loss[k, 0]), ysq), n_terms, dtype))
              for k in range(K)]

@@ -10,6 +10,10 @@ Method: spectral initialisation from the top-s eigenpairs of ``A*(y) = A*A(Z*)``
 a small gradient, then Newton steps on the dense ``ds x ds`` Hessian (solved by least squares,
 since the Hessian is singular along the ``s(s-1)/2`` rotation directions ``U Omega``) until the
 gradient norm reaches the round-off level of :func:`sensing.tolerances.gradient_roundoff`.
+For the operators that store no S (:mod:`sensing.structured`) every step uses only operator
+applications on factors: the spectral start from ARPACK on ``v -> A*(y) v``, L-BFGS on the
+factored gradient ``A*(r) U``, and Newton steps solved by MINRES on Hessian-vector products
+(no d x d, no D x D and no dense ds x ds matrix).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 import scipy.optimize
+from scipy.sparse.linalg import LinearOperator, eigsh, minres
 
 from . import tolerances
 from ._validation import nonneg_int
@@ -83,7 +88,68 @@ class _RankS:
         return 0.5 * (H + H.T)
 
 
+class _FactoredRankS:
+    """f_s, its gradient and Hessian-vector products from a factored operator's maps
+    (:mod:`sensing.structured`): no d x d and no D x D matrix, O(m d s) (rank-one) or
+    O(|Omega| s) (completion) per evaluation.
+
+    ``grad f_s(U) = A*(r) U`` with ``r = A(U U^T) - y``;
+    ``grad^2 f_s(U)[H] = A*(A(U H^T + H U^T)) U + A*(r) H`` with
+    ``A(U H^T + H U^T) = 2 forward_product(U, H)`` (:func:`sensing.objective.hessian_vector`).
+    """
+
+    def __init__(self, op, y, s):
+        self.op, self.y, self.s, self.d = op, y, s, op.d
+
+    def fg(self, U):
+        r = self.op.forward_factor(U) - self.y
+        return 0.25 * float(r @ r), self.op.adjoint_times(r, U), r
+
+    def hvp(self, U, r, H):
+        return self.op.adjoint_times(2.0 * self.op.forward_product(U, H), U) + self.op.adjoint_times(r, H)
+
+    def hessian_operator(self, U, r) -> LinearOperator:
+        d, s = U.shape
+
+        def mv(x):
+            return self.hvp(U, r, np.reshape(x, (d, s))).ravel()
+        return LinearOperator((d * s, d * s), matvec=mv, rmatvec=mv, dtype=np.float64)
+
+    def hessian(self, U, r):
+        """The dense (d s) x (d s) Hessian from d s Hessian-vector products (small d s only)."""
+        d, s = U.shape
+        H = np.array([self.hvp(U, r, e.reshape(d, s)).ravel() for e in np.eye(d * s)])
+        return 0.5 * (H + H.T)
+
+
+def _rank_s(op, y, s):
+    return _FactoredRankS(op, y, s) if op.factored else _RankS(op, y, s)
+
+
+def _newton_step(f, U, g, M):
+    """The Newton direction: a least-squares solve of the dense Hessian, or for a factored
+    operator MINRES on its Hessian-vector products (the Hessian is singular along the rotations
+    U Omega; the gradient is orthogonal to them, so the system is consistent and MINRES from 0
+    returns its minimum-norm solution, as the least-squares solve does). MINRES stops at a
+    relative residual of rtol_iterative (SciPy ARPACK's test tolerance, tolerances.py), or after
+    10 d s iterations."""
+    d, s = U.shape
+    if isinstance(f, _FactoredRankS):
+        x, _ = minres(f.hessian_operator(U, M), -g.ravel(), rtol=tolerances.rtol_iterative(),
+                      maxiter=10 * d * s)
+        return x.reshape(d, s)
+    H = f.hessian(U, M)
+    return scipy.linalg.lstsq(H, -g.ravel(), cond=1e-12, lapack_driver="gelsy")[0].reshape(d, s)
+
+
 def _tolerance(op, y, U):
+    if op.factored:
+        # the same round-off model with the factored quantities: ||U U^T||_F = ||U^T U||_F,
+        # ||A*(y)||_F from the operator, and the adjoint's sums of m products (not D)
+        return tolerances.gradient_roundoff(
+            dim=max(op.m, op.d), normal_norm=operator_norm(op),
+            target_norm=max(float(np.linalg.norm(U.T @ U)), op.adjoint_fro(y) / operator_norm(op)),
+            factor_norm=float(np.linalg.norm(U, 2)))
     return tolerances.gradient_roundoff(
         dim=op.D, normal_norm=operator_norm(op),
         target_norm=max(float(np.linalg.norm(U @ U.T)), float(np.linalg.norm(smat(op.adjoint_svec(y), op.d))) / operator_norm(op)),
@@ -91,8 +157,21 @@ def _tolerance(op, y, U):
 
 
 def spectral_init(op: SensingOperator, y, s: int) -> np.ndarray:
-    """``V_s diag(sqrt(lambda_s))`` from the top-s eigenpairs of ``A*(y)`` (negative parts clipped)."""
-    w, V = top_eigh(smat(op.adjoint_svec(y), op.d), s)
+    """``V_s diag(sqrt(lambda_s))`` from the top-s eigenpairs of ``A*(y)`` (negative parts clipped).
+
+    For a factored operator (:mod:`sensing.structured`) the eigenpairs come from ARPACK on the
+    product ``v -> A*(y) v`` (fixed start vector, so repeatable) when ``d > 64`` and ``s < d - 1``,
+    otherwise from the dense A*(y).
+    """
+    if op.factored and op.d > 64 and s < op.d - 1:
+        y = np.asarray(y, dtype=np.float64)
+        L = LinearOperator((op.d, op.d), matvec=lambda v: op.adjoint_times(y, np.reshape(v, (op.d, 1))).ravel(),
+                           dtype=np.float64)
+        w, V = eigsh(L, k=s, which="LA", v0=np.full(op.d, 1.0 / np.sqrt(op.d)))
+        w, V = w[::-1], V[:, ::-1]
+        return V * np.sqrt(np.maximum(w, 0.0))
+    A_y = op.adjoint(y) if op.factored else smat(op.adjoint_svec(y), op.d)
+    w, V = top_eigh(A_y, s)
     return V * np.sqrt(np.maximum(w, 0.0))
 
 
@@ -126,7 +205,7 @@ def sensing_minimizer(op: SensingOperator, y, s: int, *, init=None,
     if start > 1e100 * max(scale, 1e-300):
         raise ValueError(f"init is far outside the scale of the problem: f_s(init) = {start:.3g} "
                          f"against f_s(0) = {scale:.3g}; start near the spectral initialisation")
-    f = _RankS(op, y, s)
+    f = _rank_s(op, y, s)
     d = op.d
 
     def fun(x):
@@ -143,8 +222,7 @@ def sensing_minimizer(op: SensingOperator, y, s: int, *, init=None,
         tol = _tolerance(op, y, U)
         if gn <= tol:
             break
-        H = f.hessian(U, M)
-        delta = scipy.linalg.lstsq(H, -g.ravel(), cond=1e-12, lapack_driver="gelsy")[0].reshape(d, s)
+        delta = _newton_step(f, U, g, M)
         for t in (1.0, 0.5, 0.25, 0.125):
             L2, g2, M2 = f.fg(U + t * delta)
             if np.linalg.norm(g2) < gn or L2 < L:
@@ -183,7 +261,7 @@ def normal_space_curvature(op: SensingOperator, y, U) -> float:
     y = check_measurements(op, y)
     U = check_factor(op, U, "U")
     d, s = U.shape
-    f = _RankS(op, y, s)
+    f = _rank_s(op, y, s)
     _, _, M = f.fg(U)
     H = f.hessian(U, M)
     gens = []
@@ -277,7 +355,7 @@ def check_uniqueness(op: SensingOperator, y, s: int, *, restarts: int = 4, rng=N
     s = nonneg_int(s, "s", minimum=1, maximum=op.d)
     restarts = nonneg_int(restarts, "restarts", minimum=1, maximum=MAX_RESTARTS)
     rng = np.random.default_rng(rng)
-    scale = np.sqrt(np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2) / op.d)
+    scale = np.sqrt((op.adjoint_norm(y) if op.factored else np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2)) / op.d)
     runs = [sensing_minimizer(op, y, s)]
     runs += [sensing_minimizer(op, y, s, init=scale * rng.standard_normal((op.d, s)))
              for _ in range(restarts)]

@@ -29,7 +29,8 @@ def residual(op: SensingOperator, y, U) -> np.ndarray:
     y = check_measurements(op, y)
     U = check_factor(op, U)
     with np.errstate(over="ignore", invalid="ignore"):
-        r = op.forward_svec(svec(U @ U.T)) - y
+        # a factored operator (sensing.structured) reads A(U U^T) from U without forming U U^T
+        r = (op.forward_factor(U) if op.factored else op.forward_svec(svec(U @ U.T))) - y
     if not np.all(np.isfinite(r)):
         raise ValueError("U is so large that A(U U^T) overflows float64; rescale U (or y)")
     return r
@@ -49,7 +50,8 @@ def gradient(op: SensingOperator, y, U) -> np.ndarray:
     """``grad f(U) = A*(A(U U^T) - y) U``, shape ``(d, r)`` (eq. 3, sign corrected)."""
     r = residual(op, y, U)
     with np.errstate(over="ignore", invalid="ignore"):
-        g = smat(op.adjoint_svec(r), op.d) @ np.asarray(U, dtype=np.float64)
+        U = np.asarray(U, dtype=np.float64)
+        g = op.adjoint_times(r, U) if op.factored else smat(op.adjoint_svec(r), op.d) @ U
     if not np.all(np.isfinite(g)):
         raise ValueError("U is so large that the gradient overflows float64; rescale U (or y)")
     return g
@@ -65,6 +67,8 @@ def hessian_vector(op: SensingOperator, y, U, H) -> np.ndarray:
     H = check_factor(op, H, "H")
     if H.shape != U.shape:
         raise ValueError(f"H must have the shape of U {U.shape}, got {H.shape}")
+    if op.factored:  # A(U H^T + H U^T) = 2 forward_product(U, H): no d x d matrix
+        return op.adjoint_times(2.0 * op.forward_product(U, H), U) + op.adjoint_times(r, H)
     P = U @ H.T
     N = smat(op.adjoint_svec(op.forward_svec(svec(P + P.T))), op.d)
     return N @ U + smat(op.adjoint_svec(r), op.d) @ H

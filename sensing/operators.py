@@ -25,7 +25,7 @@ from .linalg import smat, svec, sym_index
 #: ``gram_memory_limit=`` or globally with the ``SENSING_GRAM_MAX_BYTES`` environment variable.
 DEFAULT_GRAM_MEMORY_LIMIT = int(os.environ.get("SENSING_GRAM_MAX_BYTES", 2 * 1024**3))
 
-MODES = ("auto", "gram", "dense")
+MODES = ("auto", "gram", "dense", "factored")  # "factored": sensing.structured (no S)
 
 #: Largest |y_i| accepted. f(U) squares residuals of size ~||U||^2, and its gradient multiplies
 #: by U again: entries beyond ~1e100 leave no float64 headroom (max ~1.8e308) for either.
@@ -54,6 +54,9 @@ class SensingOperator:
         Operator applications since construction (``forward``, ``adjoint``, ``gram``), in units
         of single-matrix applications; the benchmarks' deterministic guard reads it.
     """
+
+    #: False: this operator stores S (see :mod:`sensing.structured` for operators that do not)
+    factored = False
 
     def __init__(self, S: np.ndarray | None, d: int, kind: str, *,
                  gram_memory_limit: int | None = None):
@@ -349,7 +352,7 @@ def check_operator(op) -> SensingOperator:
 def check_measurements(op: SensingOperator, y) -> np.ndarray:
     """Validate ``y`` against ``op``: finite, shape ``(op.m,)``, entries at most ``MAX_DATA_SCALE``."""
     y = op._check_w(y, "y")
-    scale = float(np.max(np.abs(y)))
+    scale = max(float(np.max(y)), -float(np.min(y)))  # max |y_i| without an m-float temporary
     if scale > MAX_DATA_SCALE:
         raise ValueError(
             f"y has entries up to {scale:.3g}, above {MAX_DATA_SCALE:.0e}: the loss is quartic in U, so "

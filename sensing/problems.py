@@ -9,8 +9,11 @@ from ._validation import nonneg_int, positive_scalar
 from .groundtruth import GroundTruth, gaussian_ground_truth, ground_truth_from_spectrum
 from .operators import (SensingOperator, gaussian_operator, identity_operator, measure,
                         paper_operator)
+from .structured import random_completion_operator, rank_one_operator
 
-OPERATORS = ("gaussian", "paper", "identity")
+#: "rank_one": A_i = a_i a_i^T with Gaussian a_i; "completion": m uniformly drawn distinct entries
+#: (sensing.structured; both store no S and run in mode "factored")
+OPERATORS = ("gaussian", "paper", "identity", "rank_one", "completion")
 INIT_SCALINGS = ("gaussian", "unit", "normalized")
 
 
@@ -28,14 +31,19 @@ class SensingProblem:
 
 
 def make_operator(kind: str, m: int | None, d: int, rng=None) -> SensingOperator:
-    """Operator by name: ``"gaussian"``, ``"paper"`` or ``"identity"`` (which ignores ``m``)."""
+    """Operator by name: ``"gaussian"``, ``"paper"``, ``"identity"`` (which ignores ``m``),
+    ``"rank_one"`` (:func:`sensing.structured.rank_one_operator`: m Gaussian vectors a_i) or
+    ``"completion"`` (:func:`sensing.structured.random_completion_operator`: m = |Omega| distinct
+    entries drawn uniformly)."""
     if kind == "identity":
         return identity_operator(d)
     if kind not in OPERATORS:
         raise ValueError(f"operator must be one of {OPERATORS}, got {kind!r}")
     if m is None:
         raise ValueError(f"m is required for the {kind!r} operator")
-    return (gaussian_operator if kind == "gaussian" else paper_operator)(m, d, rng)
+    factory = {"gaussian": gaussian_operator, "paper": paper_operator, "rank_one": rank_one_operator,
+               "completion": random_completion_operator}[kind]
+    return factory(m, d, rng)
 
 
 def make_problem(d: int, *, eigenvalues=None, rank: int | None = None, m: int | None = None,
@@ -52,8 +60,11 @@ def make_problem(d: int, *, eigenvalues=None, rank: int | None = None, m: int | 
     rank : int, optional
         r* for the Gaussian draw (ignored when ``eigenvalues`` is given).
     m : int, optional
-        Number of measurements (not used by the identity operator).
-    operator : {"gaussian", "paper", "identity"}
+        Number of measurements (not used by the identity operator; the number of observed
+        entries |Omega| for ``"completion"``).
+    operator : {"gaussian", "paper", "identity", "rank_one", "completion"}
+        ``"rank_one"`` and ``"completion"`` are the structured operators of
+        :mod:`sensing.structured` (their a_i, or Omega, from the operator's child stream).
     seed : int, SeedSequence or None
         One seed; the ground truth and the operator get independent child streams
         (``SeedSequence.spawn``), so changing m does not change Z*.
