@@ -188,6 +188,21 @@ def test_a_point_that_raises_is_an_error_record_and_the_others_complete(tmp_path
     assert retry.attrs["outcome"].computed == 1 and list(retry["status"]) == ["HOLDS", "HOLDS", "ERROR"]
 
 
+@pytest.mark.slow
+def test_a_worker_process_that_dies_is_an_error_record_and_the_sweep_goes_on(tmp_path):
+    # alpha = 1e-2 kills its worker (the first four points); the points queued after them still run,
+    # each time in a new pool
+    df = sweep.run(["underparameterised"], {"alpha": "1e-2,1e-3", "seed": "0:4"}, tmp_path, executor="process",
+                   workers=1, dynamics="tests.sweep_dynamics:dies_above_alpha_3e_3", progress=False)
+    killed = df[df["alpha"] == 1e-2]
+    assert (killed["status"] == "ERROR").all()
+    assert killed["error"].str.contains("BrokenProcessPool").all()
+    # a task in flight with a dying one fails with it (said in its message); the others complete
+    fine = df[df["alpha"] == 1e-3]
+    assert (fine["status"] == "HOLDS").sum() >= 3, df[["seed", "alpha", "status", "error"]]
+    assert ((fine["status"] == "HOLDS") | fine["error"].str.contains("in flight")).all()
+
+
 def test_an_invalid_point_is_an_error_record(tmp_path):
     df = sweep.run(["underparameterised"], {"rank": "1,9"}, tmp_path, executor="serial", progress=False)
     assert list(df["status"]) == ["HOLDS", "ERROR"]

@@ -209,6 +209,8 @@ class _Backend:
     name: str
     slots: int
     close: object = None
+    #: a fresh backend after the pool broke (a worker process died), or None
+    restart: object = None
 
 
 def backend(executor=None, workers=None, scheduler=None) -> _Backend:
@@ -234,7 +236,8 @@ def backend(executor=None, workers=None, scheduler=None) -> _Backend:
         return _Backend(ex, ex, "serial", 1)
     if executor == "process":
         ex = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
-        return _Backend(ex, ex, f"process pool ({n} workers)", 2 * n, lambda: ex.shutdown(cancel_futures=True))
+        return _Backend(ex, ex, f"process pool ({n} workers)", 2 * n, lambda: ex.shutdown(cancel_futures=True),
+                        lambda: backend("process", workers, None))
     try:
         import distributed
     except ImportError:
@@ -318,17 +321,29 @@ def execute(plan_: Plan, directory, *, executor=None, workers=None, scheduler=No
                     ex = be.executor if g[0].dynamics == builtin else be.impure
                     pending[ex.submit(compute, _task(g, threads))] = g
                 done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+                broken = False
                 for fut in done:
                     g = pending.pop(fut)
                     try:
                         recs = fut.result()
                     except Exception as exc:  # the worker itself failed (killed, out of memory, ...)
+                        broken |= isinstance(exc, cf.process.BrokenProcessPool)
+                        why = (" (a worker process died while this task was in flight; it may not be this "
+                               "task's fault: --retry-errors recomputes it)" if broken else "")
                         recs = [error_record(_task([p], threads)["points"][0], p.claim,
-                                             f"worker failed: {type(exc).__name__}: {exc}", p.dynamics, vers)
+                                             f"worker failed: {type(exc).__name__}: {exc}{why}", p.dynamics, vers)
                                 for p in g]
                     store.write(recs)
                     errors += sum(r["status"] == "ERROR" for r in recs)
                     bar.update(len(recs))
+                if broken and be.restart is not None:
+                    # every task still in the dead pool fails the same way; the queue goes on in a new one
+                    for fut, g in list(pending.items()):
+                        queue.insert(0, g)
+                        pending.pop(fut)
+                    queue.sort(key=lambda g: g[0].ordinal)
+                    be.close()
+                    be = be.restart()
         finally:
             bar.close()
             if be is not None and be.close is not None:
