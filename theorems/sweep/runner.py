@@ -276,7 +276,7 @@ class Outcome:
     errors: int
     wall: float
     executor: str
-    keys: tuple
+    keys: tuple = field(repr=False)
 
 
 def execute(plan_: Plan, directory, *, executor=None, workers=None, scheduler=None,
