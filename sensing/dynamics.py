@@ -136,12 +136,18 @@ class Dynamics:
             **record_options) -> Trajectory:
         """Run from ``U0`` (shape (K, d, r)) for ``steps`` steps of size ``step``; the record is
         :func:`sensing.gradient_descent`'s (``record_options``: its ``record_every``,
-        ``references``, ``n_eigenvalues``, ``snapshots``, ``mode``). ``request`` names the run in
+        ``references``, ``n_eigenvalues``, ``snapshots``, ``mode``, and ``dtype``: the built-in
+        loop's working precision, float64 or float32, for symmetric problems; a user dynamics
+        ignores it and gets a float64 U0, as its contract says). ``request`` names the run in
         error messages."""
+        dtype = np.dtype(record_options.pop("dtype", None) or np.float64)
         if self.fn is None:
             if _is_asymmetric(problem):  # U0 is the lift [F0; G0]
                 from . import asymmetric
 
+                if dtype != np.float64:
+                    raise ValueError(f"dtype {dtype.name}: the built-in loop of an asymmetric problem "
+                                     "(sensing.asymmetric.gradient_descent) runs in float64 only")
                 opts = dict(record_options)
                 if "n_eigenvalues" in opts:
                     opts["n_singular_values"] = opts.pop("n_eigenvalues")
@@ -149,7 +155,8 @@ class Dynamics:
                 U0 = np.asarray(U0, dtype=np.float64)
                 return asymmetric.gradient_descent(problem.op, problem.y, U0[..., :d1, :], U0[..., d1:, :],
                                                    step=step, steps=steps, **opts)
-            return gradient_descent(problem.op, problem.y, U0, step=step, steps=steps, **record_options)
+            return gradient_descent(problem.op, problem.y, U0, step=step, steps=steps, dtype=dtype,
+                                    **record_options)
         return record(problem, self.iterates(problem, U0, step=step, steps=steps, request=request),
                       U0, step=step, steps=steps, who=self._who(request), **record_options)
 

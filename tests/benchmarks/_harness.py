@@ -35,6 +35,14 @@ RUN_STEPS = 1000
 TARGETS = {"single_vs_einsum": 50.0, "batch64_vs_einsum": 150.0, "batch_gemm_fraction": 0.60,
            "single_vs_matvec": 0.70}
 
+#: Issue 14, "the batched step near the compute floor": at HEADLINE with FLOOR_THREADS BLAS threads
+#: (the machine's default, set explicitly whatever SENSING_BENCH_THREADS says), per trajectory-step:
+#: K = 64 at >= 85x and K = 256 at >= 110x the einsum reference, the step within 1.3x of a bare
+#: (K x D)(D x D) GEMM, and >= 70% of the dgemm rate (2000^3, same threads) on the step's useful FLOPs.
+FLOOR_THREADS = 2
+FLOOR_BATCHES = (64, 256)
+FLOOR_TARGETS = {"vs_einsum": {64: 85.0, 256: 110.0}, "over_gemm": 1.3, "gemm_rate_fraction": 0.70}
+
 
 def inst_id(inst) -> str:
     d, m, r = inst

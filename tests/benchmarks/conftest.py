@@ -103,6 +103,8 @@ def summary_lines() -> list[str]:
         verdict = "met" if lo >= thr else "MISSED"
         out.append(f"  {label:62s} {want:>7s}: {_fmt_x(lo, pct)} [{_fmt_x(med, pct)}] {verdict}")
 
+    out += floor_lines(n)
+
     cross = []
     for K in (1, 64):
         row = []
@@ -124,6 +126,45 @@ def summary_lines() -> list[str]:
         out.append("full observation d=50 r=50 (per trajectory-step): " + ", ".join(ident))
     for key in sorted(k for k in L if k.startswith(("memory/", "float32-accuracy/", "sweep/")) and "text" in L[k]):
         out.append(f"{key}: {L[key]['text']}")
+    return out
+
+
+def floor_lines(n: str) -> list[str]:
+    """Issue 14's rows: the batched step at K = 64, 256 against the einsum reference and against
+    its floors (bare GEMM of the same shape, dgemm rate), all with H.FLOOR_THREADS threads."""
+    L, t, ratio, T = H.LEDGER, H.unit_time, H.ratio, H.FLOOR_TARGETS
+    if not any(f"floor/split/K{K}" in L and "min" in L[f"floor/split/K{K}"] for K in H.FLOOR_BATCHES):
+        return []
+    peak = L.get("floor/dgemm", {}).get("gflops_at_min")
+    peak_med = (L["floor/dgemm"]["flops"] / L["floor/dgemm"]["median"] / 1e9) if peak else None
+    out = [f"batched step near the floor at {n}, {H.FLOOR_THREADS} BLAS threads (per trajectory-step; min "
+           f"[median]); dgemm 2000^3: " + (f"{peak:.1f} [{peak_med:.1f}] GFLOP/s" if peak else "-")]
+    out.append(f"  {'K':>4s} {'step':>9s} {'bare GEMM':>10s} {'numpy step':>11s} {'vs einsum':>15s} {'target':>7s} "
+               f"{'step/GEMM':>13s} {'<= ' + format(T['over_gemm'], 'g'):>6s} {'GEMM rate':>11s} {'>= ' + format(T['gemm_rate_fraction'], '.0%'):>6s} "
+               f"{'numpy vs einsum':>15s}")
+    for K in H.FLOOR_BATCHES:
+        st, gm, npy = f"floor/split/K{K}", f"floor/gemm/K{K}", f"floor/numpy/K{K}"
+        if "min" not in L.get(st, {}):
+            continue
+        ein = "floor/einsum"
+        ve = (ratio(ein, st), ratio(ein, st, "median"))
+        og = (ratio(st, gm), ratio(st, gm, "median"))
+        fr = (None, None)
+        if peak:
+            e = L[st]
+            fr = (e["flops"] / e["min"] / 1e9 / peak, e["flops"] / e["median"] / 1e9 / peak_med)
+        ne = ratio(ein, npy)
+
+        def pair(v, pct=False):
+            return f"{_fmt_x(v[0], pct)} [{_fmt_x(v[1], pct)}]" if v[0] is not None else "-"
+
+        want = T["vs_einsum"].get(K)
+        verdicts = [("met" if ve[0] >= want else "MISSED") if ve[0] is not None and want else "-",
+                    ("met" if og[0] <= T["over_gemm"] else "MISSED") if og[0] is not None else "-",
+                    ("met" if fr[0] >= T["gemm_rate_fraction"] else "MISSED") if fr[0] is not None else "-"]
+        out.append(f"  {K:>4d} {_fmt_t(t(st)):>9s} {_fmt_t(t(gm)):>10s} {_fmt_t(t(npy)):>11s} {pair(ve):>15s} "
+                   f"{('>= ' + format(want, 'g') + 'x') if want else '-':>7s} {pair(og):>13s} {verdicts[1]:>6s} "
+                   f"{pair(fr, True):>11s} {verdicts[2]:>6s} {_fmt_x(ne):>15s}  vs-einsum target {verdicts[0]}")
     return out
 
 

@@ -212,6 +212,86 @@ def test_batch_step(benchmark, inst, K):
     _check_one_step(d, m, U0, H.fast_state(d, m, U0)[0])
 
 
+# ------------------------------------------- the batched step near the floor (issue 14)
+# Wall-clock timer for this group, whatever --benchmark-timer says: with 2 threads
+# time.process_time adds up both threads' CPU time (a perfectly parallel GEMM would read 2x).
+def _wall_clock(benchmark):
+    import time
+
+    benchmark._timer = time.perf_counter  # pytest-benchmark's fixture reads its timer here
+
+
+def test_floor_einsum(benchmark):
+    # the reference of the floor table, on the same timer (single-threaded: einsum uses no BLAS)
+    _wall_clock(benchmark)
+    benchmark.group = f"floor threads={H.FLOOR_THREADS}"
+    d, m, r = H.HEADLINE
+    pb, A, U0 = H.problem(d, m), H.tensor(d, m), H.initial(d, r)
+    U1, _ = benchmark.pedantic(H.einsum_step, args=(A, pb.y, U0, H.STEP), rounds=15, iterations=1,
+                               warmup_rounds=1)
+    flops, nbytes = H.einsum_cost(d, m, r)
+    H.record(benchmark, "floor/einsum", flops=flops, bytes=nbytes)
+    assert np.array_equal(U1, plain_gradient_descent(A, pb.y, U0, H.STEP, 1)[0])
+
+
+@pytest.mark.parametrize("K", [None, *H.FLOOR_BATCHES], ids=lambda K: "dgemm" if K is None else f"K{K}")
+def test_floor_gemm(benchmark, K):
+    # the floors, with FLOOR_THREADS BLAS threads: a bare (K x D)(D x D) GEMM on the headline G,
+    # and the dgemm rate (2000^3) the step's useful FLOPs are compared with
+    from threadpoolctl import threadpool_limits
+
+    _wall_clock(benchmark)
+    benchmark.group = f"floor threads={H.FLOOR_THREADS}"
+    d, m, r = H.HEADLINE
+    rng = np.random.default_rng(0)
+    if K is None:
+        n = 2000
+        A, B = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+        out, flops, key = np.empty((n, n)), 2.0 * n ** 3, "floor/dgemm"
+    else:
+        B = H.problem(d, m).op.gram()
+        D = B.shape[0]
+        A, out, flops, key = rng.standard_normal((K, D)), np.empty((K, D)), 2.0 * K * D * D, f"floor/gemm/K{K}"
+    with threadpool_limits(limits=H.FLOOR_THREADS, user_api="blas"):
+        benchmark.pedantic(np.matmul, args=(A, B), kwargs=dict(out=out), rounds=25 if K else 10,
+                           iterations=1, warmup_rounds=2)
+    H.record(benchmark, key, per=1 if K is None else K, flops=flops, threads_used=H.FLOOR_THREADS)
+    np.testing.assert_allclose(out[0, :5], A[0] @ B[:, :5], rtol=1e-10)
+
+
+@pytest.mark.parametrize("path", ["split", "numpy"])
+@pytest.mark.parametrize("K", H.FLOOR_BATCHES)
+def test_floor_batch_step(benchmark, K, path):
+    # one batched Gram step of K trajectories with FLOOR_THREADS BLAS threads: "split" is what
+    # gradient_descent runs (sensing._batched: the per-trajectory work over the threads),
+    # "numpy" the one-thread numpy step it replaced (GradientStep(threads=0))
+    from threadpoolctl import threadpool_limits
+
+    _wall_clock(benchmark)
+    benchmark.group = f"floor threads={H.FLOOR_THREADS}"
+    d, m, r = H.HEADLINE
+    H.warm(d, m)
+    U0 = H.initial(d, r, K)
+    pb = H.problem(d, m)
+    with threadpool_limits(limits=H.FLOOR_THREADS, user_api="blas"):
+        U = np.array(U0, order="C")
+        state = GradientStep(NormalMap(pb.op, pb.y, "gram"), U, H.STEP, threads=0 if path == "numpy" else None)
+        assert (state.passes is not None) == (path == "split"), "gradient_descent's choice changed"
+        q = np.empty(K)
+
+        def one_step():
+            state.evaluate(q)
+            state.update()
+
+        benchmark.pedantic(one_step, rounds=25, iterations=1, warmup_rounds=2)
+    flops, nbytes = H.step_cost(d, m, r, K, "gram")
+    H.record(benchmark, f"floor/{path}/K{K}", per=K, flops=flops, bytes=nbytes, threads_used=H.FLOOR_THREADS)
+    with threadpool_limits(limits=H.FLOOR_THREADS, user_api="blas"):
+        st = GradientStep(NormalMap(pb.op, pb.y, "gram"), np.array(U0, order="C"), H.STEP,
+                          threads=0 if path == "numpy" else None)
+        _check_one_step(d, m, U0, st)
+
+
 # ------------------------------------------------------------- float32
 @pytest.mark.parametrize("K", [1, 64])
 @pytest.mark.parametrize("inst", HEADLINE)

@@ -44,7 +44,10 @@ def versions() -> dict:
 def point_key(claim_key: str, setting: Setting, dynamics: str, version: str) -> str:
     """The record's key: a hash of the claim, every field of the setting, the dynamics and the
     package version (a new release recomputes; an unchanged point is never computed twice)."""
-    spec = {"claim": claim_key, "setting": dataclasses.asdict(setting), "dynamics": dynamics, "version": version}
+    fields = dataclasses.asdict(setting)
+    if fields.get("dtype") == "float64":  # the default precision keeps the keys made before the field
+        del fields["dtype"]
+    spec = {"claim": claim_key, "setting": fields, "dynamics": dynamics, "version": version}
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
 
 

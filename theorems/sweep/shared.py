@@ -103,7 +103,7 @@ def _q(req, d: int, r: int) -> int:
     return min(d, r) if q is None else int(q)
 
 
-def _merged_run(problem, reqs):
+def _merged_run(problem, reqs, dtype: str = "float64"):
     """The union run of ``reqs`` and, per request, its cut-out ``(trajectory, stagnation)``."""
     asym = isinstance(problem, sensing.asymmetric.AsymmetricProblem)
     first = reqs[0]
@@ -123,6 +123,8 @@ def _merged_run(problem, reqs):
     if "references" in first.options:
         opts["references"] = first.options["references"]
     opts.update(record_steps=union_rec, snapshots=union_snaps, n_eigenvalues=max(qs))
+    if dtype != "float64":  # one instance group: every point has the same Setting.dtype
+        opts["dtype"] = dtype
     U0 = np.concatenate([q.U0 for q in reqs])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sensing.StagnationWarning)  # judged per point below
@@ -206,7 +208,7 @@ def serve(claim, settings) -> list:
         for members in buckets([(q.U0.shape[0], int(q.steps)) for q in reqs]):
             if len(members) < 2:
                 continue
-            cuts = _merged_run(problem, [reqs[i] for i in members])
+            cuts = _merged_run(problem, [reqs[i] for i in members], settings[0].dtype)
             if cuts is None:
                 continue
             for i, (traj, text) in zip(members, cuts):

@@ -1,0 +1,111 @@
+# The batched Gram/dense step split over threads (sensing._batched, issue 14): the same iterates,
+# losses and records as the one-thread numpy step, with and without the compiled passes, on the
+# symmetric svec coordinates and on the asymmetric lift's padded ones. Timings:
+# tests/benchmarks/test_bench_hot_loop.py (test_batch_floor).
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+import sensing
+from sensing import _batched, tolerances
+from sensing import asymmetric as asy
+from sensing.descent import GradientStep, NormalMap
+
+
+def _problem(d=12, m=150, seed=4):
+    pb = sensing.make_problem(d, eigenvalues=[4.0, 2.0, 1.0], m=m, seed=seed)
+    return pb.op, pb.y, pb.truth
+
+
+def _steps(normal, U0, threads, n=15, kernels=True, monkeypatch=None):
+    U = np.array(U0, dtype=normal.dtype, order="C")
+    st = GradientStep(normal, U, 0.02, threads=threads)
+    if threads:
+        assert st.passes is not None and st.passes.n == min(threads, U.shape[0])
+        if not kernels:
+            st.passes.kern = None
+    else:
+        assert st.passes is None
+    q = np.empty(U.shape[0], dtype=normal.dtype)
+    losses = []
+    for _ in range(n):
+        st.evaluate(q)
+        losses.append(q.copy())
+        st.update()
+    return U, np.array(losses), st.Z.copy()
+
+
+@pytest.mark.parametrize("kernels", [True, False], ids=["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mode", ["gram", "dense"])
+@pytest.mark.parametrize("threads", [2, 3])
+def test_split_step_matches_the_numpy_step(mode, dtype, kernels, threads, monkeypatch):
+    if kernels and _batched.kernels() is None:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_batched, "SUB_BLOCK", 2)  # several sub-blocks per thread's block
+    op, y, _ = _problem()
+    U0 = sensing.initial_factor(12, 5, 0.1, 7, batch=5)  # 5 rows: uneven blocks
+    normal = NormalMap(op, y, mode, dtype)
+    U_ref, q_ref, Z_ref = _steps(normal, U0, 0)
+    U, q, Z = _steps(normal, U0, threads, kernels=kernels)
+    rtol = 100 * tolerances.eps(dtype)
+    np.testing.assert_allclose(U, U_ref, rtol=rtol, atol=rtol * np.abs(U_ref).max())
+    np.testing.assert_allclose(q, q_ref, rtol=rtol, atol=rtol * np.abs(q_ref).max())
+    # Z is the full symmetric U U^T (the records and the lift's hook read it)
+    np.testing.assert_allclose(Z, Z_ref, rtol=rtol, atol=rtol * np.abs(Z_ref).max())
+    assert np.array_equal(Z, Z.transpose(0, 2, 1))
+
+
+@pytest.mark.parametrize("kernels", [True, False], ids=["numba", "numpy"])
+def test_split_step_on_the_asymmetric_lift(kernels):
+    # padded coordinates: the off-diagonal block of S^{d1+d2}; M's diagonal blocks stay zero
+    if kernels and _batched.kernels() is None:
+        pytest.skip("numba is not installed")
+    pb = asy.make_problem(6, 4, singular_values=[3.0, 1.0], m=120, seed=1)
+    F0, G0 = asy.initial_factors(6, 4, 3, 0.1, 2, batch=4)
+    W0 = asy.lift(F0, G0)
+    normal = NormalMap(pb.op, pb.y, "gram")
+    assert normal.padded
+    U_ref, q_ref, _ = _steps(normal, W0, 0)
+    U, q, _ = _steps(normal, W0, 2, kernels=kernels)
+    rtol = 100 * tolerances.eps()
+    np.testing.assert_allclose(U, U_ref, rtol=rtol, atol=rtol * np.abs(U_ref).max())
+    np.testing.assert_allclose(q, q_ref, rtol=rtol, atol=rtol * np.abs(q_ref).max())
+
+
+def test_gradient_descent_takes_the_split_step_where_it_pays(monkeypatch):
+    # with 2 BLAS threads and the size threshold lowered, the public loop splits the batch; every
+    # row still agrees with its own single run to round-off, and the records are unchanged
+    op, y, truth = _problem()
+    U0 = sensing.initial_factor(12, 5, 1e-2, 3, batch=4)
+    kw = dict(step=0.02, steps=60, record_every=10, references={"Z*": truth.Z})
+    ref = sensing.gradient_descent(op, y, U0, **kw)
+    used = []
+    real = _batched.Passes.__init__
+
+    def spy(self, *args, **kwargs):
+        used.append(True)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(_batched, "MIN_WORK", 0)
+    monkeypatch.setattr(_batched.Passes, "__init__", spy)
+    with threadpool_limits(2, user_api="blas"):
+        tr = sensing.gradient_descent(op, y, U0, **kw)
+    assert used, "the batched run did not take the split step"
+    np.testing.assert_allclose(tr.U, ref.U, rtol=1e-12, atol=1e-12 * np.abs(ref.U).max())
+    np.testing.assert_allclose(tr.loss, ref.loss, rtol=1e-10, atol=1e-14 * ref.loss[:, 0].max())
+    np.testing.assert_allclose(tr.distances, ref.distances, rtol=1e-10, atol=1e-12)
+    for k in range(4):
+        one = sensing.gradient_descent(op, y, U0[k], **kw)
+        np.testing.assert_allclose(tr.U[k], one.U, rtol=1e-12, atol=1e-12 * np.abs(one.U).max())
+
+
+def test_the_split_follows_the_blas_thread_limit(monkeypatch):
+    # one BLAS thread (the test suite's pinning, a reproduce run): no split, no extra threads
+    monkeypatch.setattr(_batched, "MIN_WORK", 0)
+    with threadpool_limits(1, user_api="blas"):
+        assert not _batched.wanted(64, 50, 50)
+    with threadpool_limits(2, user_api="blas"):
+        assert _batched.wanted(64, 50, 50)
+        assert not _batched.wanted(1, 50, 50)  # a single trajectory: symv, nothing to split
+        assert not _batched.wanted(64, 100, 100)  # OpenBLAS threads these products itself
