@@ -28,6 +28,10 @@ HOW = ("exact", "certified bound", "estimate", "by construction")
 ROLES = ("required", "paper")
 
 
+#: Working precisions of :attr:`Setting.dtype`.
+DTYPES = ("float64", "float32")
+
+
 @dataclass(frozen=True)
 class Setting:
     """Instance parameters shared by all claims (each claim has its own defaults).
@@ -40,6 +44,11 @@ class Setting:
     Asymmetric instances (:mod:`sensing.asymmetric`) set ``d2``: Z* ∈ ℝ^{d×d2} with singular
     values ``eigenvalues``; U is then the lift W = [F; G] of shape (d + d2, r̂), with
     F_0 = αF̄, G_0 = α·``init_ratio``·Ḡ (Xiong et al. use 1/3).
+
+    ``dtype`` is the working precision of the built-in gradient descent's runs (``"float32"``
+    opts in to the faster, less precise loop for sweeps; records stay float64; a user dynamics
+    always gets float64 U₀). The float32 results the claims read are checked against float64 in
+    ``tests/benchmarks/test_float32_accuracy.py``; claims that float32 cannot resolve refuse it.
     """
 
     d: int = 20
@@ -53,6 +62,7 @@ class Setting:
     init: str = "unit"
     d2: int | None = None
     init_ratio: float = 1.0
+    dtype: str = "float64"
 
     @property
     def asymmetric(self) -> bool:
@@ -62,6 +72,14 @@ class Setting:
         object.__setattr__(self, "eigenvalues", tuple(float(e) for e in self.eigenvalues))
         if self.operator == "identity":
             object.__setattr__(self, "m", None)
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES} (the working precision of the built-in "
+                             f"gradient descent), got {self.dtype!r}")
+
+    @property
+    def structured(self) -> bool:
+        """Whether the operator is one of :mod:`sensing.structured` (no S, mode ``"factored"``)."""
+        return self.operator in STRUCTURED_OPERATORS
 
     def replace(self, **changes) -> "Setting":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -82,8 +100,9 @@ class Setting:
             ratio = f", G₀/F₀ scale {self.init_ratio:g}" if self.init_ratio != 1.0 else ""
             return (f"{self.d}×{self.d2}, σ(Z*)=[{eig}], {m}, r̂={self.rank}, α={self.alpha:g}{ratio}, "
                     f"μ={self.step:g}, seed={self.seed}")
+        prec = f", {self.dtype}" if self.dtype != "float64" else ""
         return (f"d={self.d}, eig(Z*)=[{eig}], {m}, r̂={self.rank}, α={self.alpha:g}, "
-                f"μ={self.step:g}, seed={self.seed}")
+                f"μ={self.step:g}, seed={self.seed}{prec}")
 
     def problem(self):
         """The instance: a :class:`sensing.SensingProblem`, or for ``d2`` set a
@@ -120,6 +139,48 @@ class Setting:
 
     def ubar(self) -> np.ndarray:
         return self.initial(1.0)
+
+
+#: The operators of :mod:`sensing.structured`: rank-one ``A_i = a_i a_i^T`` (Gaussian a_i) and
+#: entry sampling (matrix completion, m = |Omega| distinct entries).
+STRUCTURED_OPERATORS = ("rank_one", "completion")
+#: Completion default: |Omega| = this fraction of the D = d(d+1)/2 entries, on d at least
+#: COMPLETION_MIN_D (below it |Omega| >= mu r* d log d exceeds D for r* = 3, 4; :func:`for_operator`).
+COMPLETION_FRACTION = 0.9
+COMPLETION_MIN_D = 100
+
+
+def for_operator(default: Setting, operator: str | None, *, keep_d: bool = False) -> Setting:
+    """A claim's default instance moved to ``operator``, with the defaults that fit it.
+
+    The Gaussian defaults do not fit the structured operators: rank-one measurements have
+    ``E A*A(Z) = 2Z + tr(Z) I`` (``||A*(y)||`` ≈ 2σ₁² + tr Z*, not σ₁²), and completion has at
+    most D = d(d+1)/2 distinct entries. So: for ``"rank_one"`` the step is rescaled to keep the
+    default's ``μ||A*(y)||`` (``step · σ₁² / ||A*(y)||``; m unchanged); for ``"completion"``
+    ``m = |Omega| = ⌈COMPLETION_FRACTION · D⌉`` and the step rescaled the same way
+    (``||A*A|| = D/m``). Any other operator (or ``None``) returns ``default`` with only the
+    operator replaced. Completion moves a claim's d below ``COMPLETION_MIN_D`` up to it unless
+    ``keep_d`` (the user chose d). Explicit user values (``--m``, ``--step``) are applied after this.
+    """
+    if operator is None or operator == default.operator:
+        return default
+    s = dataclasses.replace(default, operator=operator)
+    if operator not in STRUCTURED_OPERATORS or default.asymmetric:
+        return s
+    if operator == "completion":
+        D = s.d * (s.d + 1) // 2
+        if s.m is not None and s.m < D:  # a claim about m < D measurements keeps its d and m
+            s = dataclasses.replace(s, m=s.m)
+        else:
+            if s.d < COMPLETION_MIN_D and not keep_d:  # a default r̂ = d follows d, as verify --d does
+                s = dataclasses.replace(s, d=COMPLETION_MIN_D, rank=COMPLETION_MIN_D if s.rank == s.d else s.rank)
+            D = s.d * (s.d + 1) // 2
+            s = dataclasses.replace(s, m=int(math.ceil(COMPLETION_FRACTION * D)))
+    elif s.m is None:
+        s = dataclasses.replace(s, m=2000)
+    pb = s.problem()
+    lam = float(pb.op.adjoint_norm(pb.y))
+    return dataclasses.replace(s, step=float(f"{default.step * s.eigenvalues[0] / lam:.3g}"))
 
 
 _PROBLEMS: dict = {}
@@ -259,8 +320,11 @@ def execute(request: RunRequest, setting: Setting, dynamics=None) -> sensing.Tra
     """The trajectory of ``request`` on ``setting``'s instance under ``dynamics`` (default: the
     built-in :func:`sensing.gradient_descent`; any :func:`sensing.dynamics.as_dynamics` spec)."""
     dyn = sensing.dynamics.as_dynamics(dynamics)
+    options = request.options
+    if setting.dtype != "float64" and dyn.builtin:  # a user dynamics gets float64 U0 (its contract)
+        options = {**options, "dtype": setting.dtype}
     return dyn.run(setting.problem(), request.U0, step=request.step, steps=request.steps,
-                   request=request.name, **request.options)
+                   request=request.name, **options)
 
 
 class RecordedRuns(sensing.dynamics.Dynamics):
@@ -466,6 +530,17 @@ class Claim:
     def dynamic(self) -> bool:
         """Whether the claim is about gradient-descent dynamics (has a :attr:`plan`)."""
         return self.plan is not None
+
+    def default_for(self, operator: str | None, **changes) -> Setting:
+        """:attr:`default` moved to ``operator`` with the defaults that fit it (:func:`for_operator`),
+        then ``changes`` applied (``None`` values ignored). The instance's shape (d, eigenvalues,
+        rank, seed) is applied first, so that the operator's defaults are those of that shape."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "d" in changes and "rank" not in changes and self.default.rank == self.default.d:
+            changes["rank"] = changes["d"]  # a default r̂ = d follows d (as verify --d and sweeps do)
+        shape = {k: changes[k] for k in ("d", "eigenvalues", "rank", "seed", "d2") if k in changes}
+        base = dataclasses.replace(self.default, **shape)
+        return dataclasses.replace(for_operator(base, operator, keep_d="d" in changes), **changes)
 
     def requests(self, setting: Setting | None = None) -> tuple:
         """The :class:`RunRequest` s the claim needs on ``setting`` (default :attr:`default`):

@@ -135,7 +135,8 @@ def _claim_flags(v, json: bool = True) -> None:
     g.add_argument("--alpha", type=_positive_float, help="initialisation scale (largest of a sweep)")
     g.add_argument("--step", type=_positive_float, help="step size mu")
     g.add_argument("--seed", type=_integer(0, "a non-negative integer"), help="seed of the instance")
-    g.add_argument("--operator", choices=("gaussian", "paper", "identity"), help="measurement ensemble")
+    g.add_argument("--operator", choices=("gaussian", "paper", "identity", "rank_one", "completion"),
+                   help="measurement ensemble (rank_one, completion: sensing.structured, with their own default m and step)")
     g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
@@ -201,7 +202,7 @@ def _setting(claim, args):
         raise ValueError(f"--d2 and --init-ratio apply to asymmetric claims only; {claim.key!r} is symmetric")
     if args.d is not None and args.rank is None and claim.default.rank == claim.default.d:
         overrides["rank"] = args.d
-    return claim.default.replace(**overrides)
+    return claim.default_for(overrides.pop("operator"), **overrides)
 
 
 def _chosen(args, dynamic_only: bool = False):
@@ -346,6 +347,9 @@ def _validate(s) -> None:
         return
     if s.rank > s.d:
         raise ValueError(f"--rank must be between 1 and d = {s.d}, got {s.rank}")
+    if s.operator == "completion" and s.m is not None and s.m > s.d * (s.d + 1) // 2:
+        raise ValueError(f"--m: completion observes at most D = d(d+1)/2 = {s.d * (s.d + 1) // 2} distinct "
+                         f"entries, got {s.m}")
     if len(s.eigenvalues) > s.d:
         raise ValueError(f"--eigenvalues has {len(s.eigenvalues)} entries (r*) but d = {s.d}: "
                          "need r* <= d (pass --d or fewer --eigenvalues)")

@@ -174,6 +174,10 @@ def working_problem(setting: Setting) -> tuple:
     judged on the setting's own operator.
     """
     pb = setting.problem()
+    if sensing.structured.is_factored(pb.op):
+        raise ValueError(f"the landscape checks run on the Gram matrix G = SᵀS/m and on i.i.d. rows "
+                         f"svec(sym A_i) (the m-sweep); operator {setting.operator!r} "
+                         "(sensing.structured) stores no S: not supported")
     if pb.op.is_identity or pb.op.m < pb.op.D:
         return pb.op, pb.y, pb.truth
     op = gram_operator(pb.op.gram(), pb.op.d)

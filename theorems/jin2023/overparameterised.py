@@ -188,8 +188,15 @@ def horizon(setting: Setting, alpha_min: float) -> int:
 
 
 def min_norm_interpolant(pb: sensing.SensingProblem) -> np.ndarray:
-    """smat(z₀) with z₀ = lstsq(S/√m, y): the minimum-Frobenius-norm symmetric interpolant."""
-    z0, _ = pb.op.solution(pb.y)
+    """smat(z₀) with z₀ = lstsq(S/√m, y): the minimum-Frobenius-norm symmetric interpolant.
+
+    A structured operator (:mod:`sensing.structured`) stores no S: its m × D matrix is formed
+    from its A_i (``operator_from_matrices(op.matrices())``, the same map; small d only, under
+    the operator's memory guard)."""
+    op = pb.op
+    if sensing.structured.is_factored(op):
+        op = sensing.operator_from_matrices(op.matrices())
+    z0, _ = op.solution(pb.y)
     return sensing.smat(np.asarray(z0), pb.d)
 
 

@@ -77,7 +77,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import fig1, fig2, gap, jiang, li, report, sweep, under, wind, xiong
+from . import fig1, fig2, gap, jiang, li, report, structured, sweep, under, wind, xiong
 from ._common import (CLOSE, EXPERIMENTS, FAULTS, FINAL_RANK_ERROR, FULL, NOT_REPRODUCED, NOT_TESTABLE, PARTLY,
                       QUICK, REPRODUCED, SEPARATED_EIGENVALUES, SETUPS, STATUSES, VISIT_RISE, Config, Context,
                       Finding, Progress, Result, power_fit, timed, visits)
@@ -95,7 +95,7 @@ __all__ = ["CLOSE", "CONVERGED", "DPI", "EXIT_STATUSES", "EXPERIMENTS", "EXPONEN
            "save_result", "visits", "write_report"]
 
 #: The experiment modules by kind, in report order (:data:`EXPERIMENTS`).
-MODULES = {m.KIND: m for m in (fig1, fig2, sweep, gap, under, wind, jiang, xiong, li)}
+MODULES = {m.KIND: m for m in (fig1, fig2, sweep, gap, under, wind, jiang, xiong, li, structured)}
 assert tuple(MODULES) == EXPERIMENTS, (tuple(MODULES), EXPERIMENTS)
 RUNNERS = {k: m.run for k, m in MODULES.items()}
 

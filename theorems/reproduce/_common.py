@@ -24,7 +24,7 @@ SETUPS = ("literal", "separated")
 SEPARATED_EIGENVALUES = (80.0, 40.0, 20.0, 10.0, 5.0)
 #: The experiments, in report order (one module each in this package).
 #: ``wind``, ``jiang``, ``xiong`` and ``li`` are the neighbouring papers' reconstructed claims.
-EXPERIMENTS = ("fig1", "fig2", "sweep", "gap", "under", "wind", "jiang", "xiong", "li")
+EXPERIMENTS = ("fig1", "fig2", "sweep", "gap", "under", "wind", "jiang", "xiong", "li", "structured")
 FAULTS = ("none", "gradient-x2", "truncated-svd-as-minimiser")
 
 

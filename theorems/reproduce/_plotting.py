@@ -15,7 +15,9 @@ FIGSIZES = {"fig1": (16.0, 8.0), "fig2": (16.0, 8.0), "learning_times": (13.0, 5
             "wind_learning_times": (13.0, 5.5), "wind_flow_gap": (13.0, 9.0),
             "jiang_learning_times": (13.0, 5.5),
             "xiong_imbalance": (13.0, 9.0), "xiong_slowdown": (13.0, 13.0),
-            "li_glrl": (13.0, 5.5)}
+            "li_glrl": (13.0, 5.5),
+            # structured measurements (theorems.reproduce.structured, issue 14)
+            "structured_incremental": (13.0, 9.0)}
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 

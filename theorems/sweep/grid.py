@@ -4,7 +4,8 @@ VALUES is a comma list (``alpha=1e-2,1e-3``), an integer range ``a:b`` or ``a:b:
 as Python's ``range``: ``seed=0:16`` is 16 seeds), a log-range ``a:b:Nlog`` or a linear range
 ``a:b:Nlin`` (N values from a to b inclusive: ``alpha=1e-8:1e-2:7log``). ``eigenvalues`` takes
 spectra separated by ``;`` (``eigenvalues=16,8,4,2;9,3,1``); ``m`` and ``d2`` accept ``none``;
-``dynamics`` takes ``module:function`` specs separated by commas (``builtin`` is the built-in GD).
+``dynamics`` takes ``module:function`` specs separated by commas (``builtin`` is the built-in GD);
+``dtype`` is ``float64`` or ``float32`` (the built-in GD's working precision).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .._core import Setting
+from .._core import DTYPES, Setting
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Setting)}
 INT_FIELDS = ("d", "m", "rank", "seed", "d2")
@@ -131,6 +132,11 @@ def _convert(name: str, v: Any):
         if not isinstance(v, str) or not v.strip():
             raise GridError(f"--grid {name}: expected a name, got {v!r}")
         return v.strip()
+    if name == "dtype":
+        out = str(np.dtype(v)) if not isinstance(v, str) else v.strip().lower()
+        if out not in DTYPES:
+            raise GridError(f"--grid dtype: expected one of {', '.join(DTYPES)}, got {v!r}")
+        return out
     raise GridError(f"--grid: unknown name {name!r}; choose from {', '.join(NAMES)}")
 
 
@@ -197,7 +203,7 @@ def setting_for(claim, point: Mapping) -> Setting:
     values = {k: v for k, v in point.items() if k != "dynamics"}
     if "d" in values and "rank" not in values and claim.default.rank == claim.default.d:
         values["rank"] = values["d"]
-    return dataclasses.replace(claim.default, **values)
+    return claim.default_for(values.pop("operator", None), **values)
 
 
 def check_applies(claims, grid: Mapping) -> None:

@@ -1,0 +1,121 @@
+# The claims on the structured operators of sensing.structured (issue 14): --operator rank_one |
+# completion in verify and sweeps, their per-operator defaults, the assumption checks that say
+# what is (not) certified, measured verdicts on small instances, and the negative controls of the
+# required assumptions they add (theorems.assumptions.RANK_ONE_RIP, COMPLETION_SAMPLES).
+import numpy as np
+import pytest
+
+import theorems
+from theorems import assumptions as asm
+from theorems import cli
+from theorems.sweep.grid import setting_for
+from tests.claim_asserts import assert_violates, control
+
+CLAIMS = theorems.claims()
+STRUCTURED_REQUIRED = [c for c in CLAIMS if asm.RANK_ONE_RIP in c.required]
+
+
+def _claim(key):
+    return next(c for c in CLAIMS if c.key == key)
+
+
+# ------------------------------------------------------------------ defaults per operator
+def test_completion_defaults_observe_distinct_entries_on_a_d_where_the_samples_bound_can_hold():
+    c = _claim("incremental")
+    s = c.default_for("completion")
+    assert s.operator == "completion" and s.d == theorems._core.COMPLETION_MIN_D and s.rank == s.d
+    assert s.m == int(np.ceil(theorems._core.COMPLETION_FRACTION * s.d * (s.d + 1) / 2))
+    # a user d is kept (and a default r-hat = d follows it), the entries fit in D
+    s = c.default_for("completion", d=12)
+    assert (s.d, s.rank) == (12, 12) and s.m <= 78
+    # the over-parameterised claim keeps its m < D
+    o = _claim("overparameterised")
+    assert o.default_for("completion").m == o.default.m
+
+
+def test_rank_one_defaults_keep_the_default_step_budget():
+    c = _claim("underparameterised")
+    s = c.default_for("rank_one")
+    pb = s.problem()
+    # E A*A = 2Z + tr(Z) I makes ||A*(y)|| ~ 2 sigma_1^2 + tr Z*: mu is rescaled to keep mu ||A*(y)||
+    assert s.step * pb.op.adjoint_norm(pb.y) == pytest.approx(c.default.step * c.default.eigenvalues[0], rel=2e-3)
+    assert s.m == c.default.m and s.d == c.default.d
+
+
+def test_sweep_points_get_the_operator_defaults():
+    c = _claim("learning_times")
+    assert setting_for(c, {"operator": "completion", "seed": 1}) == c.default_for("completion", seed=1)
+    assert setting_for(c, {"operator": "gaussian"}) == c.default
+
+
+def test_cli_accepts_the_structured_operators_and_refuses_too_many_entries(capsys):
+    code = cli.main(["verify", "--quiet", "--only", "underparameterised", "--operator", "completion",
+                     "--d", "6", "--m", "22"])
+    assert code == cli.EXIT_USAGE and "at most D = d(d+1)/2 = 21" in capsys.readouterr().err
+    code = cli.main(["verify", "--quiet", "--only", "underparameterised", "--operator", "completion",
+                     "--d", "30", "--eigenvalues", "4,1", "--rank", "1"])
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_OUT_OF_SCOPE and "incoherence and samples (completion)" in out
+
+
+# ------------------------------------------------------------------ what is certified
+def test_rank_one_reports_the_l2_rip_as_not_certified_and_gates_on_the_centred_form():
+    s = _claim("underparameterised").default_for("rank_one")
+    checks = {a.name: a for a in asm.standard(s)}
+    l2 = checks["RIP, practical form"]
+    assert l2.role == "paper" and not l2.holds and "not certified" in l2.detail
+    centred = checks[asm.RANK_ONE_RIP]
+    assert centred.role == "required" and centred.holds, centred.detail
+    # the bias E A*A - I is what the l2 form measures: tr(Z*) I + Z*, far above tau/2
+    assert asm.normal_error(s) > 5 * asm.centred_normal_error(s)
+
+
+def test_completion_reports_incoherence_and_samples_with_their_numbers():
+    s = _claim("underparameterised").default_for("completion", d=30, eigenvalues=(4.0, 1.0), rank=1)
+    (a,) = asm.structured(s)
+    mu = asm.incoherence(s)
+    assert 1.0 <= mu <= s.d / s.r_star
+    assert not a.holds and f"μ(Z*) = {mu:.3g}" in a.detail and f"|Ω| = {s.m} of D = 465" in a.detail
+    # every entry observed is full observation: the samples bound is then met
+    full = s.replace(m=465)
+    assert asm.completion_samples(full).holds and asm.normal_error(full) < 1e-12
+
+
+# ------------------------------------------------------------------ measured verdicts (README table)
+@pytest.mark.slow
+def test_underparameterised_on_completion_d30_is_out_of_scope_and_its_laws_still_hold():
+    # d = 30, r* = 2, |Omega| = 419 of 465: mu r* d log d = 662 > |Omega| and the missing entries
+    # make ||(A*A - I)Z*|| = 0.66 > tau/2: out of scope, while all 9 of the claim's checks hold
+    c = _claim("underparameterised")
+    v = c.verify(c.default_for("completion", d=30, eigenvalues=(4.0, 1.0), rank=1))
+    assert v.status == "OUT OF SCOPE"
+    assert set(v.out_of_scope()) == {"RIP, practical form", asm.COMPLETION_SAMPLES}
+    assert v.checks_run == 9 and not v.failing(), v.report()
+
+
+# ------------------------------------------------------------------ negative controls
+#: what the same change necessarily breaks too, and why
+RANK_ONE_ALSO = {
+    # m = 30 at d = 4: ||A*(y)|| fluctuates far above the default m's, for which mu was rescaled
+    "glrl": ("small step, practical form",),
+}
+# |Omega| < D: the unobserved entries are themselves the measurement error (D/m)P_Omega Z* - Z*,
+# which at d = 4 exceeds tau/2 (below mu r* d log d there is no d small enough to avoid it)
+COMPLETION_ALSO = ("RIP, practical form",)
+
+
+@pytest.mark.parametrize("claim", STRUCTURED_REQUIRED, ids=[c.key for c in STRUCTURED_REQUIRED])
+def test_too_few_rank_one_measurements_violate_the_centred_rip(claim):
+    s = claim.default_for("rank_one", d=4, m=30)
+    assert_violates(claim, s, asm.RANK_ONE_RIP, also=RANK_ONE_ALSO.get(claim.key, ()))
+
+
+@pytest.mark.parametrize("claim", STRUCTURED_REQUIRED, ids=[c.key for c in STRUCTURED_REQUIRED])
+def test_too_few_observed_entries_violate_incoherence_and_samples(claim):
+    s = claim.default_for("completion", d=4, m=9)
+    assert_violates(claim, s, asm.COMPLETION_SAMPLES, also=COMPLETION_ALSO)
+
+
+for _c in STRUCTURED_REQUIRED:
+    control(_c.key, assumption=asm.RANK_ONE_RIP)(test_too_few_rank_one_measurements_violate_the_centred_rip)
+    control(_c.key, assumption=asm.COMPLETION_SAMPLES)(test_too_few_observed_entries_violate_incoherence_and_samples)
