@@ -20,7 +20,7 @@ def configure(p) -> None:
     p.add_argument("--claim", action="append", required=True, metavar="KEY",
                    help="claim key (python -m theorems list); repeat for several claims")
     p.add_argument("--grid", action="append", default=[], metavar="NAME=VALUES",
-                   help="a Setting field (alpha, m, d, rank, step, seed, eigenvalues, operator, init, d2, "
+                   help="a Setting field (alpha, m, d, rank, step, seed, eigenvalues, operator, init, dtype, d2, "
                         "init_ratio) or dynamics, with a list 1e-2,1e-3, a range 0:16 (half-open), a "
                         "log-range 1e-8:1e-2:7log or a linear range 0.001:0.01:4lin; spectra separated by ';'")
     p.add_argument("--out", required=True, metavar="DIR", help="sweep directory (created, or resumed)")
