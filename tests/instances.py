@@ -7,10 +7,28 @@ from hypothesis import strategies as st
 import sensing
 
 KINDS = ("gaussian", "paper", "identity", "matrices")
+#: The operators of sensing.structured (no S; gradient descent in mode "factored").
+STRUCTURED_KINDS = ("rank_one", "completion")
 
 
-def operators(kind: str, d: int, m: int, seed: int) -> sensing.SensingOperator:
+def structured(kind: str, d: int, m: int, rng) -> sensing.FactoredOperator:
+    """A structured operator from a seeded Generator; completion entries are shuffled and half
+    of them mirrored, so that the unsorted (user-order) path is what gets tested."""
+    if kind == "rank_one":
+        return sensing.operator_from_vectors(rng.standard_normal((m, d)))
+    D = d * (d + 1) // 2
+    i, j = np.triu_indices(d)
+    pick = rng.permutation(D)[:min(m, D)]
+    rows, cols = i[pick], j[pick]
+    flip = rng.random(pick.size) < 0.5
+    rows, cols = np.where(flip, cols, rows), np.where(flip, rows, cols)
+    return sensing.completion_operator(d, rows, cols)
+
+
+def operators(kind: str, d: int, m: int, seed) -> sensing.SensingOperator:
     rng = np.random.default_rng(seed)
+    if kind in STRUCTURED_KINDS:
+        return structured(kind, d, m, rng)
     if kind == "identity":
         return sensing.identity_operator(d)
     if kind == "matrices":

@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 
 import sensing
 from sensing.reference import plain_gradient_descent
-from tests.instances import small_problems
+from tests.instances import STRUCTURED_KINDS, small_problems
 
 MODES = {"gaussian": ("gram", "dense"), "paper": ("gram", "dense"), "matrices": ("gram", "dense"),
          "identity": ("auto",)}
@@ -27,12 +27,14 @@ def test_gradient_descent_matches_the_plain_implementation(problem, r, steps, da
     np.testing.assert_allclose(traj.loss, loss_ref, rtol=1e-9, atol=tol * scale)
 
 
-@given(small_problems(kinds=("gaussian", "identity")), st.integers(2, 5), st.integers(1, 25))
+@given(small_problems(kinds=("gaussian", "identity") + STRUCTURED_KINDS), st.integers(2, 5), st.integers(1, 25))
 def test_batched_runs_equal_their_single_runs(problem, K, steps):
+    # a batch rounds like its single runs up to the order of independent per-trajectory sums, in
+    # every mode (the factored one of sensing.structured included, with a Factored reference)
     op, y, Z, rng = problem
     U0 = 0.1 * rng.standard_normal((K, op.d, 2))
     mu = 0.2 * sensing.safe_step_size(op, y, U0)
-    refs = {"Z": Z}
+    refs = {"Z": Z, "F": sensing.Factored(np.linalg.cholesky(Z + np.eye(op.d)))}
     batch = sensing.gradient_descent(op, y, U0, step=mu, steps=steps, references=refs, record_every=3)
     assert batch.U.shape == U0.shape and batch.loss.shape == (K, steps + 1)
     for k in range(K):

@@ -5,12 +5,12 @@ from scipy.sparse.linalg import eigsh
 
 import sensing
 from sensing import tolerances
-from tests.instances import KINDS, operators, random_symmetric, small_problems
+from tests.instances import KINDS, STRUCTURED_KINDS, operators, random_symmetric, small_problems
 
 RTOL = tolerances.rtol_exact()
 
 
-@given(small_problems())
+@given(small_problems(KINDS + STRUCTURED_KINDS))
 def test_adjoint_identity_holds(problem):
     op, _, _, rng = problem
     Z, w = random_symmetric(rng, op.d), rng.standard_normal(op.m)

@@ -13,37 +13,14 @@ from hypothesis import given, strategies as st
 import sensing
 from sensing import factored, tolerances
 from sensing.reference import plain_gradient_descent
-from tests.instances import random_symmetric
+from tests.instances import STRUCTURED_KINDS as KINDS, random_symmetric, small_problems, structured
 
-KINDS = ("rank_one", "completion")
 RTOL = tolerances.rtol_exact()
 
 
-def structured(kind: str, d: int, m: int, rng) -> sensing.FactoredOperator:
-    """A structured operator from a seeded Generator; completion entries are shuffled and half
-    of them mirrored, so that the unsorted (user-order) path is what gets tested."""
-    if kind == "rank_one":
-        return sensing.operator_from_vectors(rng.standard_normal((m, d)))
-    D = d * (d + 1) // 2
-    i, j = np.triu_indices(d)
-    pick = rng.permutation(D)[:min(m, D)]
-    rows, cols = i[pick], j[pick]
-    flip = rng.random(pick.size) < 0.5
-    rows, cols = np.where(flip, cols, rows), np.where(flip, rows, cols)
-    return sensing.completion_operator(d, rows, cols)
-
-
-@st.composite
-def structured_problems(draw, kinds=KINDS, *, max_d: int = 6, max_m: int = 40):
-    """(op, y, Z*, rng): d <= max_d, m <= max_m (completion: at most D entries), Z* PSD of rank <= d."""
-    kind = draw(st.sampled_from(kinds), label="kind")
-    d = draw(st.integers(2, max_d), label="d")
-    m = draw(st.integers(1, max_m), label="m")
-    r = draw(st.integers(1, d), label="rank")
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="seed"))
-    op = structured(kind, d, m, rng)
-    X = rng.standard_normal((d, r))
-    return op, op.forward(X @ X.T), X @ X.T, rng
+def structured_problems(kinds=KINDS, **sizes):
+    """(op, y, Z*, rng) of :func:`tests.instances.small_problems` on the structured operators."""
+    return small_problems(kinds, **sizes)
 
 
 def _dense_twin(op):
@@ -51,15 +28,6 @@ def _dense_twin(op):
 
 
 # ------------------------------------------------------------------ the operator contract
-@given(structured_problems())
-def test_adjoint_identity_holds(problem):
-    op, _, _, rng = problem
-    Z, w = random_symmetric(rng, op.d), rng.standard_normal(op.m)
-    lhs, rhs = op.forward(Z) @ w, np.sum(Z * op.adjoint(w))
-    scale = np.linalg.norm(op.forward(Z)) * np.linalg.norm(w) + 1e-300
-    assert abs(lhs - rhs) <= RTOL * scale, f"<A(Z), w> = {lhs!r}, but <Z, A*(w)> = {rhs!r} [{op}]"
-
-
 @given(structured_problems(), st.integers(1, 3))
 def test_factored_maps_agree_with_the_dense_maps(problem, r):
     op, _, _, rng = problem
@@ -163,24 +131,6 @@ def test_gradient_descent_matches_the_plain_implementation(problem, r, steps):
     tol = 1e-12 * (steps + 1) * sensing.operator_norm(op) * scale
     assert np.max(np.abs(traj.U @ traj.U.T - U_ref @ U_ref.T)) <= tol
     np.testing.assert_allclose(traj.loss, loss_ref, rtol=1e-9, atol=tol * scale)
-
-
-@given(structured_problems(), st.integers(2, 4), st.integers(1, 25))
-def test_batched_runs_equal_their_single_runs(problem, K, steps):
-    op, y, Z, rng = problem
-    U0 = 0.1 * rng.standard_normal((K, op.d, 2))
-    mu = 0.2 * sensing.safe_step_size(op, y, U0)
-    refs = {"Z": Z, "F": sensing.Factored(np.linalg.cholesky(Z + np.eye(op.d)))}
-    batch = sensing.gradient_descent(op, y, U0, step=mu, steps=steps, references=refs, record_every=3)
-    # the tolerances of tests/test_descent.py (the same statement for the dense modes): a batch
-    # rounds like its single runs up to the order of independent per-trajectory sums
-    assert batch.U.shape == U0.shape and batch.loss.shape == (K, steps + 1)
-    for k in range(K):
-        one = sensing.gradient_descent(op, y, U0[k], step=mu, steps=steps, references=refs, record_every=3)
-        scale = np.linalg.norm(Z) + 1
-        np.testing.assert_allclose(batch.U[k], one.U, rtol=1e-10, atol=1e-12 * scale)
-        np.testing.assert_allclose(batch.loss[k], one.loss, rtol=1e-9, atol=1e-12 * scale ** 2)
-        np.testing.assert_allclose(batch.distances[k], one.distances, rtol=1e-9, atol=1e-12 * scale)
 
 
 @pytest.mark.parametrize("kind", KINDS)
