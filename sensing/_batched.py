@@ -10,13 +10,20 @@ and OpenBLAS's worker spinning (or, on a loaded machine, waiting at the GEMM's b
 
 :class:`Passes` cuts the batch into one contiguous block of trajectories per thread (as many
 threads as BLAS may use, so ``threadpool_limits`` and the test suite's one-thread pinning apply)
-and runs, in each thread and with BLAS on one thread, the block's whole step: ``Z = U U^T``, the
-gather, the block's operator product (rows of the GEMM), its quadratic forms, the scatter and
-``M U``, sub-block by sub-block (:data:`SUB_BLOCK`) so that each sub-block is in cache between its
-gather/scatter and its small products. The blocks need nothing from each other: no thread waits
-for another within a step. With numba (the ``[fast]`` extra) the gather and the scatter are one
-fused pass each (:mod:`sensing._batched_kernels`), else numpy's ``take`` and ufuncs. A trajectory's
-results differ from the unsplit step only by the GEMM's blocking (round-off).
+and runs each block in its own thread with BLAS on one thread. In Gram mode a step has three
+phases separated by a barrier: each block forms ``Z = U U^T`` and the svec gather ``e`` of its
+trajectories; then each thread computes its share of *columns* of ``g = e G`` for all K
+trajectories (a column block reads 1/n of G for all rows, as OpenBLAS's own threading does; a row
+block would read all of G for K/n rows, measured 2.2x slower per trajectory at K = 64); then each
+block forms its quadratic forms, the smat scatter ``M`` and ``M U``. In dense mode (two GEMMs with a
+residual between them) each block runs its own rows of both products and no thread waits for
+another. The per-trajectory passes run sub-block by sub-block (:data:`SUB_BLOCK`) so that each
+sub-block is in cache between its gather/scatter and its small products; in a fused step
+(:meth:`sensing.descent.GradientStep.step`, every step the loop records nothing at) ``U <- U - M U``
+is done there too, and ``Z``, ``M``, ``MU`` live in per-thread scratch instead of (K, d, d) buffers.
+With numba (the ``[fast]`` extra) the gather and the scatter are one fused pass each
+(:mod:`sensing._batched_kernels`), else numpy's ``take`` and ufuncs. A trajectory's results differ
+from the unsplit step only by the GEMM's blocking (round-off).
 
 Set ``SENSING_NUMBA=0`` (as for :mod:`sensing.factored`) to use the numpy gather/scatter.
 """
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -85,25 +93,60 @@ def wanted(K: int, d: int, r: int) -> bool:
     return K >= 2 and 4 * K * d * d * r >= MIN_WORK and d * d * r <= MAX_SMALL_PRODUCT and blas_threads() > 1
 
 
-_POOL: list = []
-_POOL_LOCK = threading.Lock()
+_LOCAL = threading.local()
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """A shared pool of at least ``workers`` threads (grown, never shrunk)."""
-    with _POOL_LOCK:
-        if not _POOL or _POOL[0]._max_workers < workers:
-            if _POOL:
-                _POOL.pop().shutdown(wait=False)
-            _POOL.append(ThreadPoolExecutor(workers, thread_name_prefix="sensing-batch"))
-        return _POOL[0]
+    """The calling thread's own pool of at least ``workers`` threads (grown, never shrunk).
+
+    Per calling thread because a Gram step's blocks meet at a barrier (:meth:`Passes._phased`):
+    all ``n`` of them must run at once, which a pool shared with another caller's blocks (two
+    threads each running :func:`sensing.gradient_descent`) could not promise."""
+    pool = getattr(_LOCAL, "pool", None)
+    if pool is None or pool._max_workers < workers:
+        if pool is not None:
+            pool.shutdown(wait=False)
+        pool = _LOCAL.pool = ThreadPoolExecutor(workers, thread_name_prefix="sensing-batch")
+    return pool
+
+
+_LIMIT_LOCK = threading.Lock()
+_LIMIT = {"depth": 0, "saved": []}
+
+
+@contextmanager
+def _one_blas_thread():
+    """BLAS on one thread while any split step runs; the limit in force before the first of them
+    is restored after the last (the limit is process-wide: two threads each saving and restoring
+    it could leave it at 1)."""
+    with _LIMIT_LOCK:
+        if _LIMIT["depth"] == 0:
+            libs = _blas_libs()
+            _LIMIT["saved"] = [lib.num_threads for lib in libs]
+            for lib in libs:
+                lib.set_num_threads(1)
+        _LIMIT["depth"] += 1
+    try:
+        yield
+    finally:
+        with _LIMIT_LOCK:
+            _LIMIT["depth"] -= 1
+            if _LIMIT["depth"] == 0:
+                for lib, n in zip(_blas_libs(), _LIMIT["saved"]):
+                    lib.set_num_threads(n)
+
+
+#: Column blocks of a split Gram product start at multiples of this (OpenBLAS's Haswell dgemm
+#: kernel works on panels of 4 and 8 columns; 16 keeps every block's panels whole).
+COLUMN_ALIGN = 16
 
 
 class Passes:
     """A batched step split into ``n`` blocks of trajectories (:meth:`evaluate`): per block
-    ``Z = U U^T``, ``e = w * svec(Z) - z0``, the block's operator product and quadratic forms,
-    ``M = smat(outw * g)`` and ``MU = M U``. The calling thread runs the first block and waits
-    for the rest; the caller then does ``U <- U - MU``."""
+    ``Z = U U^T``, ``e = w * svec(Z) - z0``, the operator product (Gram mode: a column block of it
+    for all trajectories, between two barriers; dense mode: the block's rows), the quadratic
+    forms, ``M = smat(outw * g)``, ``MU = M U`` and, in a fused step, ``U <- U - MU``. The calling
+    thread runs the first block and the calling thread's own pool the rest."""
 
     def __init__(self, normal, U: np.ndarray, Z: np.ndarray, M: np.ndarray, MU: np.ndarray,
                  threads: int | None = None):
@@ -114,7 +157,22 @@ class Passes:
         edges = np.linspace(0, K, n + 1).round().astype(int)
         self.blocks = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
         self.pool = _pool(n - 1) if n > 1 else None
+        # Gram mode: the operator product is split by columns of G, not by trajectories (see
+        # _phased); the two cuts meet at a barrier before and after it
+        self.phased = n > 1 and normal.mode == "gram"
+        if self.phased:
+            D = normal.G.shape[1]
+            cuts = (np.linspace(0, D, n + 1) / COLUMN_ALIGN).round().astype(int) * COLUMN_ALIGN
+            cuts[0], cuts[-1] = 0, D
+            self.columns = [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
+            self.barrier = threading.Barrier(n)
         dt = U.dtype
+        # a fused step's Z, M and MU live only while their sub-block is in cache: per-thread
+        # scratch instead of the (K, d, d) buffers (20 MB at K = 256, d = 50, which with G's 13 MB
+        # overflow the L3 cache every step). M's zeros: entries no coordinate addresses stay 0.
+        sb = min(SUB_BLOCK, K)
+        self.scratch = [(np.empty((sb, d, d), dt), np.zeros((sb, d, d), dt), np.empty((sb, d, r), dt))
+                        for _ in range(n)]
         self.flat = np.ascontiguousarray(normal.flat, dtype=np.intp)
         a, b = np.divmod(self.flat, d)
         self.flat_t = np.ascontiguousarray(b * d + a)
@@ -133,64 +191,110 @@ class Passes:
 
     def _run(self, fn, *args) -> None:
         if self.pool is None:
-            fn(*self.blocks[0], *args)
+            fn(0, *args)
             return
-        futures = [self.pool.submit(fn, k0, k1, *args) for k0, k1 in self.blocks[1:]]
-        fn(*self.blocks[0], *args)
+        futures = [self.pool.submit(fn, i, *args) for i in range(1, self.n)]
+        errors = []
+        try:
+            fn(0, *args)
+        except BaseException as exc:  # noqa: B036 - re-raised below, after the blocks have stopped
+            errors.append(exc)
         for f in futures:
-            f.result()
+            try:
+                f.result()
+            except BaseException as exc:  # noqa: B036
+                errors.append(exc)
+        if errors:
+            if self.phased:
+                self.barrier.reset()
+            # the first real failure, not the BrokenBarrierError it caused in the other blocks
+            raise next((x for x in errors if not isinstance(x, threading.BrokenBarrierError)), errors[0])
 
-    def evaluate(self, e: np.ndarray, g: np.ndarray, r, q: np.ndarray, outw: np.ndarray) -> None:
-        """The whole step but ``U <- U - MU``, block by block, each block in its own thread with
-        BLAS on one thread (``Z``, ``e``, the block's operator product, ``q``, ``M`` and ``MU = M U``):
-        the blocks need nothing from each other, so no thread waits for another within a step, and
-        no BLAS worker spins while the small products run."""
+    def evaluate(self, e: np.ndarray, g: np.ndarray, r, q: np.ndarray, outw: np.ndarray,
+                 update: bool = False) -> None:
+        """The whole step but ``U <- U - MU`` (with ``update``, that too), block by block, each
+        block in its own thread with BLAS on one thread (``Z``, ``e``, the operator product, ``q``,
+        ``M`` and ``MU = M U``), so that no BLAS worker spins while the small products run.
+
+        ``update=True`` subtracts ``MU`` sub-block by sub-block while it is in cache; the caller
+        then must not read ``U`` as ``U_t`` (it is ``U_{t+1}``, ``Z`` still ``U_t U_t^T``)."""
         normal, K = self.normal, self.U.shape[0]
         if normal.mode == "gram":
             normal.op.counts["gram"] += K
         else:
             normal.op.counts["forward"] += K
             normal.op.counts["adjoint"] += K
-        libs = _blas_libs()
-        saved = [lib.num_threads for lib in libs]
-        for lib in libs:
-            lib.set_num_threads(1)
-        try:
-            self._run(self._block, e, g, r, q, outw)
-        finally:
-            for lib, n in zip(libs, saved):
-                lib.set_num_threads(n)
+        with _one_blas_thread():
+            self._run(self._phased if self.phased else self._block, e, g, r, q, outw, update)
 
-    def _block(self, k0: int, k1: int, e, g, r, q, outw) -> None:
-        self._pre(k0, k1, e)
+    def _block(self, i: int, e, g, r, q, outw, update) -> None:
+        k0, k1 = self.blocks[i]
+        self._pre(i, e, update)
         s = slice(k0, k1)
         self.normal._product(e[s], g[s], None if r is None else r[s], q[s], count=False)
-        self._post(k0, k1, g, outw)
+        self._post(i, g, outw, update)
 
-    def _pre(self, k0: int, k1: int, e: np.ndarray) -> None:
-        U, Ut, Z = self.U, self._Ut, self.Z
-        Zf = Z.reshape(Z.shape[0], -1)
+    def _phased(self, i: int, e, g, r, q, outw, update) -> None:
+        """Block ``i`` of a Gram step: its trajectories' ``Z`` and ``e``; then, once every block's
+        ``e`` is there, columns ``c0:c1`` of ``g = e G`` for all K trajectories; then, once all of
+        ``g`` is, its trajectories' ``q``, ``M`` and ``M U``.
+
+        A block of rows of the GEMM reads all of G for K/n rows; a block of columns reads 1/n of
+        G for all K rows, twice the FLOPs per byte of G, which is what OpenBLAS's own threading
+        does (measured at d = 50, K = 64, one BLAS thread per block: 97 us per trajectory for the
+        32-row half, against 2 x 43 us for the column halves)."""
+        k0, k1 = self.blocks[i]
+        c0, c1 = self.columns[i]
+        try:
+            self._pre(i, e, update)
+            self.barrier.wait()
+            np.matmul(e, self.normal.G[:, c0:c1], out=g[:, c0:c1])
+            self.barrier.wait()
+            np.vecdot(e[k0:k1], g[k0:k1], out=q[k0:k1])
+            self._post(i, g, outw, update)
+        except BaseException:
+            self.barrier.abort()  # the other blocks stop waiting (BrokenBarrierError), none hangs
+            raise
+
+    def _buffers(self, i: int, update: bool, a: int, b: int):
+        """``(Z, M, MU)`` for trajectories ``a:b`` of block ``i``: views of the batch's own buffers,
+        or, in a fused step (``update``), of block i's scratch, which nothing reads after the step."""
+        if not update:
+            return self.Z[a:b], self.M[a:b], self.MU[a:b]
+        Zs, Ms, MUs = self.scratch[i]
+        return Zs[:b - a], Ms[:b - a], MUs[:b - a]
+
+    def _pre(self, i: int, e: np.ndarray, update: bool) -> None:
+        """``Z_k <- U_k U_k^T`` and ``e_k <- w * svec(Z_k) - z0`` for block ``i``."""
+        k0, k1 = self.blocks[i]
+        U, Ut = self.U, self._Ut
         for a in range(k0, k1, SUB_BLOCK):
             b = min(a + SUB_BLOCK, k1)
-            np.matmul(U[a:b], Ut[a:b], out=Z[a:b])
+            Z = self._buffers(i, update, a, b)[0]
+            np.matmul(U[a:b], Ut[a:b], out=Z)
+            Zf, es = Z.reshape(b - a, -1), e[a:b]
             if self.kern is not None:
-                self.kern.gather(Zf, e, self.flat, self.w, self.z0, a, b)
+                self.kern.gather(Zf, es, self.flat, self.w, self.z0, 0, b - a)
                 continue
-            Zf[a:b].take(self.flat, axis=1, out=e[a:b], mode="clip")
-            np.multiply(e[a:b], self.w, out=e[a:b])
-            np.subtract(e[a:b], self.z0, out=e[a:b])
+            Zf.take(self.flat, axis=1, out=es, mode="clip")
+            np.multiply(es, self.w, out=es)
+            np.subtract(es, self.z0, out=es)
 
-    def _post(self, k0: int, k1: int, g: np.ndarray, outw: np.ndarray) -> None:
-        """``M_k <- smat(outw * g_k)`` and ``MU_k <- M_k U_k`` (``U`` itself is left to the caller)."""
-        M, U, MU = self.M, self.U, self.MU
-        Mf = M.reshape(M.shape[0], -1)
+    def _post(self, i: int, g: np.ndarray, outw: np.ndarray, update: bool) -> None:
+        """``M_k <- smat(outw * g_k)``, ``MU_k <- M_k U_k`` and, with ``update``, ``U_k <- U_k - MU_k``
+        for block ``i``."""
+        k0, k1 = self.blocks[i]
+        U = self.U
         for a in range(k0, k1, SUB_BLOCK):
             b = min(a + SUB_BLOCK, k1)
+            _, M, MU = self._buffers(i, update, a, b)
+            Mf, gs = M.reshape(b - a, -1), g[a:b]
             if self.kern is not None:
-                self.kern.scatter(g, Mf, self.flat, self.flat_t, outw, a, b)
+                self.kern.scatter(gs, Mf, self.flat, self.flat_t, outw, 0, b - a)
             else:
-                gs = g[a:b]
                 np.multiply(gs, outw, out=gs)
-                Mf[a:b, self.flat] = gs
-                Mf[a:b, self.flat_t] = gs
-            np.matmul(M[a:b], U[a:b], out=MU[a:b])
+                Mf[:, self.flat] = gs
+                Mf[:, self.flat_t] = gs
+            np.matmul(M, U[a:b], out=MU)
+            if update:
+                np.subtract(U[a:b], MU, out=U[a:b])

@@ -413,6 +413,17 @@ class GradientStep:
         e, g, r = self.normal._work(self.U.shape[0])
         self.passes.evaluate(e, g, r, quad, self.normal.out_weights(self.mu))
 
+    def step(self, quad: np.ndarray) -> None:
+        """:meth:`evaluate` then :meth:`update` in one pass: a split batch subtracts each block's
+        ``M U`` while it is in cache. Afterwards ``U`` is ``U_{t+1}`` and ``Z``, ``M`` are still
+        those of ``U_t``, so the loop uses it only on steps where it records nothing."""
+        if self.passes is None:
+            self.evaluate(quad)
+            self.update()
+            return
+        e, g, r = self.normal._work(self.U.shape[0])
+        self.passes.evaluate(e, g, r, quad, self.normal.out_weights(self.mu), update=True)
+
     def update(self) -> None:
         """``U <- U - M U``, the gradient step with the ``M`` of the last :meth:`evaluate`."""
         U, MU = self.U, self.MU
@@ -586,6 +597,7 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     normal = state.normal
     Z = state.Z
     advance = state.update if source is None else _reader(source, U, U0.shape, who)
+    fused = source is None and hasattr(state, "step")
 
     # Steps where the loop stops to look: recorded steps, snapshots, and every CHECK_EVERY
     # steps a divergence check over the losses since the last stop.
@@ -599,6 +611,9 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     i_rec = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T + 1):
+            if fused and t != next_stop:
+                state.step(quad[t])  # nothing is read between evaluate and update here
+                continue
             state.evaluate(quad[t])
             if t == next_stop:
                 if qmax is None:

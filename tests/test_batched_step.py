@@ -17,7 +17,7 @@ def _problem(d=12, m=150, seed=4):
     return pb.op, pb.y, pb.truth
 
 
-def _steps(normal, U0, threads, n=15, kernels=True, monkeypatch=None):
+def _steps(normal, U0, threads, n=15, kernels=True, fused=False):
     U = np.array(U0, dtype=normal.dtype, order="C")
     st = GradientStep(normal, U, 0.02, threads=threads)
     if threads:
@@ -29,17 +29,21 @@ def _steps(normal, U0, threads, n=15, kernels=True, monkeypatch=None):
     q = np.empty(U.shape[0], dtype=normal.dtype)
     losses = []
     for _ in range(n):
-        st.evaluate(q)
+        if fused:  # what gradient_descent runs between its records
+            st.step(q)
+        else:
+            st.evaluate(q)
+            st.update()
         losses.append(q.copy())
-        st.update()
     return U, np.array(losses), st.Z.copy()
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["evaluate+update", "step"])
 @pytest.mark.parametrize("kernels", [True, False], ids=["numba", "numpy"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("mode", ["gram", "dense"])
 @pytest.mark.parametrize("threads", [2, 3])
-def test_split_step_matches_the_numpy_step(mode, dtype, kernels, threads, monkeypatch):
+def test_split_step_matches_the_numpy_step(mode, dtype, kernels, threads, fused, monkeypatch):
     if kernels and _batched.kernels() is None:
         pytest.skip("numba is not installed")
     monkeypatch.setattr(_batched, "SUB_BLOCK", 2)  # several sub-blocks per thread's block
@@ -47,17 +51,19 @@ def test_split_step_matches_the_numpy_step(mode, dtype, kernels, threads, monkey
     U0 = sensing.initial_factor(12, 5, 0.1, 7, batch=5)  # 5 rows: uneven blocks
     normal = NormalMap(op, y, mode, dtype)
     U_ref, q_ref, Z_ref = _steps(normal, U0, 0)
-    U, q, Z = _steps(normal, U0, threads, kernels=kernels)
+    U, q, Z = _steps(normal, U0, threads, kernels=kernels, fused=fused)
     rtol = 100 * tolerances.eps(dtype)
     np.testing.assert_allclose(U, U_ref, rtol=rtol, atol=rtol * np.abs(U_ref).max())
     np.testing.assert_allclose(q, q_ref, rtol=rtol, atol=rtol * np.abs(q_ref).max())
-    # Z is the full symmetric U U^T (the records and the lift's hook read it)
-    np.testing.assert_allclose(Z, Z_ref, rtol=rtol, atol=rtol * np.abs(Z_ref).max())
-    assert np.array_equal(Z, Z.transpose(0, 2, 1))
+    if not fused:  # a fused step keeps Z in per-thread scratch; evaluate keeps the whole batch's
+        # Z is the full symmetric U U^T (the records and the lift's hook read it)
+        np.testing.assert_allclose(Z, Z_ref, rtol=rtol, atol=rtol * np.abs(Z_ref).max())
+        assert np.array_equal(Z, Z.transpose(0, 2, 1))
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["evaluate+update", "step"])
 @pytest.mark.parametrize("kernels", [True, False], ids=["numba", "numpy"])
-def test_split_step_on_the_asymmetric_lift(kernels):
+def test_split_step_on_the_asymmetric_lift(kernels, fused):
     # padded coordinates: the off-diagonal block of S^{d1+d2}; M's diagonal blocks stay zero
     if kernels and _batched.kernels() is None:
         pytest.skip("numba is not installed")
@@ -67,7 +73,7 @@ def test_split_step_on_the_asymmetric_lift(kernels):
     normal = NormalMap(pb.op, pb.y, "gram")
     assert normal.padded
     U_ref, q_ref, _ = _steps(normal, W0, 0)
-    U, q, _ = _steps(normal, W0, 2, kernels=kernels)
+    U, q, _ = _steps(normal, W0, 2, kernels=kernels, fused=fused)
     rtol = 100 * tolerances.eps()
     np.testing.assert_allclose(U, U_ref, rtol=rtol, atol=rtol * np.abs(U_ref).max())
     np.testing.assert_allclose(q, q_ref, rtol=rtol, atol=rtol * np.abs(q_ref).max())
@@ -109,3 +115,58 @@ def test_the_split_follows_the_blas_thread_limit(monkeypatch):
         assert _batched.wanted(64, 50, 50)
         assert not _batched.wanted(1, 50, 50)  # a single trajectory: symv, nothing to split
         assert not _batched.wanted(64, 100, 100)  # OpenBLAS threads these products itself
+
+
+def test_a_failing_block_raises_its_own_error_and_the_next_step_still_runs(monkeypatch):
+    # the Gram split's blocks meet at a barrier: a block that raises must not leave the other
+    # waiting (a hang), the caller gets the real error, and the state is usable afterwards
+    op, y, _ = _problem()
+    U0 = sensing.initial_factor(12, 5, 0.1, 7, batch=6)
+    normal = NormalMap(op, y, "gram")
+    st = GradientStep(normal, np.array(U0, order="C"), 0.02, threads=2)
+    assert st.passes.phased
+    real = st.passes._pre
+
+    def broken(i, *args):
+        if i == 1:
+            raise FloatingPointError("block 1 failed")
+        real(i, *args)
+
+    monkeypatch.setattr(st.passes, "_pre", broken)
+    q = np.empty(6)
+    with pytest.raises(FloatingPointError, match="block 1 failed"):
+        st.step(q)
+    monkeypatch.setattr(st.passes, "_pre", real)
+    st.step(q)
+    U_ref, q_ref, _ = _steps(normal, U0, 0, n=1)
+    np.testing.assert_allclose(st.U, U_ref, rtol=1e-13, atol=1e-13 * np.abs(U_ref).max())
+    np.testing.assert_allclose(q, q_ref[0], rtol=1e-12)
+
+
+def test_two_threads_running_split_batches_at_once_get_their_own_results(monkeypatch):
+    # each calling thread has its own pool: two callers' blocks cannot fill one pool and leave a
+    # block waiting at the barrier for a thread that never starts
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(_batched, "MIN_WORK", 0)
+    op, y, _ = _problem()
+    U0s = [sensing.initial_factor(12, 5, 1e-2, s, batch=4) for s in (1, 2)]
+    kw = dict(step=0.02, steps=40)
+    refs = [sensing.gradient_descent(op, y, U0, **kw) for U0 in U0s]
+    used = []
+    real = _batched.Passes.__init__
+
+    def spy(self, *args, **kwargs):
+        used.append(True)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(_batched.Passes, "__init__", spy)
+    with threadpool_limits(2, user_api="blas"), ThreadPoolExecutor(2) as callers:
+        runs = list(callers.map(lambda U0: sensing.gradient_descent(op, y, U0, **kw), U0s * 3))
+        # each split step sets BLAS to one thread while it runs; the last one out restores 2
+        assert _batched.blas_threads() == 2
+    assert len(used) == 6, "the concurrent runs did not take the split step"
+    for k, tr in enumerate(runs):
+        ref = refs[k % 2]
+        np.testing.assert_allclose(tr.U, ref.U, rtol=1e-12, atol=1e-12 * np.abs(ref.U).max())
+        np.testing.assert_allclose(tr.loss, ref.loss, rtol=1e-10, atol=1e-14 * ref.loss[:, 0].max())
