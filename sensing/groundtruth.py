@@ -16,14 +16,16 @@ from . import tolerances
 from ._validation import as_float_array, check_symmetric, nonneg_int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, eq=False)
 class GroundTruth:
     """A PSD ground truth ``Z* = X X^T`` with its eigen-decomposition.
 
     Attributes
     ----------
     Z : (d, d) ndarray
-        The ground truth Z*.
+        The ground truth Z*, formed from ``eigenvectors`` and ``eigenvalues`` on first use when
+        it was not given (``Z=None``): at d in the thousands (the structured operators) an
+        instance is built, measured and run from its factor without the d x d matrix.
     eigenvalues : (r*,) ndarray
         sigma_1^2 >= ... >= sigma_{r*}^2 > 0, decreasing.
     eigenvectors : (d, r*) ndarray
@@ -32,14 +34,29 @@ class GroundTruth:
         The factor the instance was drawn from (Gaussian draw) or ``V diag(sigma)``.
     """
 
-    Z: np.ndarray
     eigenvalues: np.ndarray
     eigenvectors: np.ndarray
     factor: np.ndarray = field(repr=False)
 
+    def __init__(self, Z, eigenvalues, eigenvectors, factor):
+        for name, value in (("eigenvalues", eigenvalues), ("eigenvectors", eigenvectors), ("factor", factor)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_Z", Z)
+
+    @property
+    def Z(self) -> np.ndarray:
+        """Z* (d x d; formed once, read-only)."""
+        if self._Z is None:
+            V, w = self.eigenvectors, self.eigenvalues
+            Z = (V * w) @ V.T
+            Z = 0.5 * (Z + Z.T)
+            Z.setflags(write=False)
+            object.__setattr__(self, "_Z", Z)
+        return self._Z
+
     @property
     def d(self) -> int:
-        return self.Z.shape[0]
+        return self.eigenvectors.shape[0]
 
     @property
     def rank(self) -> int:
@@ -85,11 +102,34 @@ class GroundTruth:
 
 
 def _from_eig(w: np.ndarray, V: np.ndarray, factor: np.ndarray | None = None) -> GroundTruth:
-    Z = (V * w) @ V.T
-    Z = 0.5 * (Z + Z.T)
-    for a in (w, V, Z):
+    """The ground truth ``V diag(w) V^T``; its Z is formed on first use (:attr:`GroundTruth.Z`)."""
+    for a in (w, V):
         a.setflags(write=False)
-    return GroundTruth(Z, w, V, V * np.sqrt(w) if factor is None else factor)
+    return GroundTruth(None, w, V, V * np.sqrt(w) if factor is None else factor)
+
+
+#: Largest d at which :func:`ground_truth_from_spectrum` draws the whole d x d Haar matrix
+#: (``scipy.stats.ortho_group``, kept so that seeded instances reproduce bit for bit); above it
+#: the same normals are read row block by row block and only the r* columns it keeps are
+#: orthogonalised (32 MB of Haar matrix at d = 2048, against 800 MB and a d^3 QR at d = 10^4).
+HAAR_DENSE_MAX_D = 2048
+
+
+def haar_frame(d: int, k: int, rng) -> np.ndarray:
+    """The first ``k`` columns of ``scipy.stats.ortho_group.rvs(d, random_state=rng)`` without
+    the d x d matrix: ortho_group takes the Q of a (d, d) standard normal ``z`` with the signs of
+    R's diagonal, and the first k columns of that Q are the Q of ``z[:, :k]`` (Householder column
+    j depends on columns 0..j only). ``z`` is drawn row block by row block from the same stream,
+    so the frame is the same draw to round-off (a thin QR instead of a full one), in O(d k)
+    memory; rng is advanced past the whole ``z``, as ortho_group leaves it."""
+    z = np.empty((d, k))
+    rows = max(1, (1 << 22) // d)  # 32 MB of normals per block
+    for a in range(0, d, rows):
+        b = min(a + rows, d)
+        z[a:b] = rng.standard_normal((b - a, d))[:, :k]
+    q, r = np.linalg.qr(z)
+    diag = np.diagonal(r)
+    return np.ascontiguousarray(q * (diag / np.abs(diag)))
 
 
 def ground_truth_from_spectrum(eigenvalues, d: int, rng=None) -> GroundTruth:
@@ -105,7 +145,8 @@ def ground_truth_from_spectrum(eigenvalues, d: int, rng=None) -> GroundTruth:
         Ambient dimension, ``d >= r*``.
     rng : numpy.random.Generator, int or None
         Seed or generator (SPEC 7); the eigenvectors are the first r* columns of a Haar
-        orthogonal matrix (``scipy.stats.ortho_group``).
+        orthogonal matrix (``scipy.stats.ortho_group``; above :data:`HAAR_DENSE_MAX_D` the same
+        columns drawn without the d x d matrix, :func:`haar_frame`).
     """
     w = as_float_array(eigenvalues, "eigenvalues", ndim=1)
     d = nonneg_int(d, "d", minimum=1)
@@ -116,8 +157,13 @@ def ground_truth_from_spectrum(eigenvalues, d: int, rng=None) -> GroundTruth:
     if np.any(np.diff(w) > 0):
         raise ValueError(f"eigenvalues must be non-increasing (sorted, largest first), got {w}")
     rng = np.random.default_rng(rng)
-    Q = scipy.stats.ortho_group.rvs(d, random_state=rng) if d > 1 else np.ones((1, 1))
-    return _from_eig(w.copy(), np.ascontiguousarray(Q[:, : w.size]))
+    if d == 1:
+        V = np.ones((1, 1))
+    elif d <= HAAR_DENSE_MAX_D:
+        V = np.ascontiguousarray(scipy.stats.ortho_group.rvs(d, random_state=rng)[:, : w.size])
+    else:
+        V = haar_frame(d, w.size, rng)
+    return _from_eig(w.copy(), V)
 
 
 def gaussian_ground_truth(d: int, rank: int, rng=None) -> GroundTruth:

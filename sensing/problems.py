@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import nonneg_int, positive_scalar
-from .groundtruth import GroundTruth, gaussian_ground_truth, ground_truth_from_spectrum
+from .groundtruth import (HAAR_DENSE_MAX_D, GroundTruth, gaussian_ground_truth,
+                          ground_truth_from_spectrum)
 from .operators import (SensingOperator, gaussian_operator, identity_operator, measure,
                         paper_operator)
 from .structured import random_completion_operator, rank_one_operator
@@ -78,6 +79,9 @@ def make_problem(d: int, *, eigenvalues=None, rank: int | None = None, m: int | 
             raise ValueError("give either eigenvalues or rank")
         truth = gaussian_ground_truth(d, rank, np.random.default_rng(s_truth))
     op = make_operator(operator, m, d, np.random.default_rng(s_op))
+    if d > HAAR_DENSE_MAX_D and hasattr(op, "forward_factor"):
+        # a structured operator at large d: y from the factor, Z* (d x d) is never formed
+        return SensingProblem(truth, op, op.forward_factor(truth.factor))
     return SensingProblem(truth, op, measure(op, truth.Z))
 
 

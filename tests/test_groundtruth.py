@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, strategies as st
 
 import sensing
@@ -40,3 +41,33 @@ def test_gaussian_draw_keeps_the_paper_factor():
 def test_matrix_wrapper_detects_rank():
     gt = sensing.gaussian_ground_truth(6, 2, 1)
     assert sensing.ground_truth_from_matrix(gt.Z).rank == 2
+
+
+@pytest.mark.parametrize("d, k", [(2, 1), (7, 3), (300, 5), (40, 40)])
+def test_haar_frame_is_ortho_groups_first_columns_without_the_d_by_d_matrix(d, k):
+    # the large-d draw of ground_truth_from_spectrum: the same normals, read by row blocks, and a
+    # thin QR of the k columns kept; equal to ortho_group's columns to the QR's round-off (the
+    # Householder reflections differ only in their blocking), and the stream is left where
+    # ortho_group leaves it
+    import scipy.stats
+
+    from sensing.groundtruth import haar_frame
+
+    rng_a, rng_b = np.random.default_rng(11), np.random.default_rng(11)
+    want = scipy.stats.ortho_group.rvs(d, random_state=rng_a)[:, :k]
+    got = haar_frame(d, k, rng_b)
+    np.testing.assert_allclose(got, want, rtol=0, atol=100 * d * np.finfo(float).eps)
+    assert rng_a.random() == rng_b.random()
+
+
+def test_large_d_ground_truth_is_the_same_draw_and_forms_z_only_when_read(monkeypatch):
+    from sensing import groundtruth
+
+    eig = [3.0, 1.0]
+    small = groundtruth.ground_truth_from_spectrum(eig, 60, 5)
+    monkeypatch.setattr(groundtruth, "HAAR_DENSE_MAX_D", 10)  # the streamed draw at d = 60
+    big = groundtruth.ground_truth_from_spectrum(eig, 60, 5)
+    np.testing.assert_allclose(big.eigenvectors, small.eigenvectors, atol=1e-14)
+    assert big._Z is None
+    np.testing.assert_allclose(big.Z, small.Z, atol=1e-14)
+    assert big.Z is big.Z and not big.Z.flags.writeable
