@@ -263,15 +263,48 @@ def normal_space_curvature(op: SensingOperator, y, U) -> float:
     d, s = U.shape
     f = _rank_s(op, y, s)
     _, _, M = f.fg(U)
-    H = f.hessian(U, M)
     gens = []
     for i in range(s):
         for j in range(i + 1, s):
             Om = np.zeros((s, s))
             Om[i, j], Om[j, i] = 1.0, -1.0
             gens.append((U @ Om).ravel())
+    if isinstance(f, _FactoredRankS) and d * s > DENSE_HESSIAN_MAX:
+        return _curvature_lanczos(f.hessian_operator(U, M), np.array(gens).T if gens else None)
+    H = f.hessian(U, M)
     N = scipy.linalg.null_space(np.array(gens)) if gens else np.eye(d * s)
     return float(scipy.linalg.eigvalsh(N.T @ H @ N, subset_by_index=[0, 0])[0])
+
+
+#: Largest d s at which :func:`normal_space_curvature` forms the Hessian of a factored operator
+#: (d s Hessian-vector products and a (d s)^2 matrix); above it, Lanczos on the products
+#: (:func:`_curvature_lanczos`): at d = 10^4, s = 3 the dense Hessian would be 7 GB.
+DENSE_HESSIAN_MAX = 1500
+
+
+def _curvature_lanczos(H: LinearOperator, T: np.ndarray | None) -> float:
+    """lambda+ of :func:`normal_space_curvature` by ARPACK (``eigsh``) on Hessian-vector products.
+
+    With Q an orthonormal basis of the tangent space (the columns of T), the operator
+    ``P H P + c Q Q^T`` (P = I - Q Q^T) has the eigenvalues of H on the normal space and c on the
+    tangent space; c = 2 lambda_max(H) + 1 puts those above every normal eigenvalue, so the
+    smallest algebraic eigenvalue is lambda+. ARPACK's default tolerance (machine precision
+    relative to the eigenvalue) applies; it raises if it does not converge."""
+    n = H.shape[0]
+    Q = np.linalg.qr(T)[0] if T is not None else np.zeros((n, 0))
+
+    def proj(x):
+        return x - Q @ (Q.T @ x)
+
+    v0 = np.full(n, 1.0 / np.sqrt(n))  # a fixed start: the same bits on every call (operator_norm)
+    top = float(eigsh(H, k=1, which="LA", v0=v0, return_eigenvectors=False)[0])
+    c = 2.0 * abs(top) + 1.0
+
+    def mv(x):
+        x = np.ravel(x)
+        return proj(H.matvec(proj(x))) + c * (Q @ (Q.T @ x))
+    A = LinearOperator((n, n), matvec=mv, rmatvec=mv, dtype=np.float64)
+    return float(eigsh(A, k=1, which="SA", v0=proj(v0) + 1e-3 * v0, return_eigenvectors=False)[0])
 
 
 @dataclass(frozen=True)

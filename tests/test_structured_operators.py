@@ -386,6 +386,44 @@ def test_sensing_minimizer_uses_the_factored_path_at_moderate_d(monkeypatch):
     assert np.linalg.norm(g) <= zs.grad_tol
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("s", [1, 3])
+def test_normal_space_curvature_by_lanczos_is_the_dense_one(kind, s, monkeypatch):
+    # past DENSE_HESSIAN_MAX (d s) lambda+ comes from ARPACK on Hessian-vector products, the
+    # rotations' tangent space shifted above the spectrum; forced here at a size the dense
+    # Hessian still checks. rtol: ARPACK's tolerance (machine precision relative to lambda+)
+    # times the conditioning of lambda+ in H (lambda_max/lambda+, below 10 here), with slack 100
+    d, m = (30, 400) if kind == "completion" else (12, 600)
+    pb = sensing.make_problem(d, eigenvalues=[4.0, 2.0, 1.0], m=m, operator=kind, seed=3)
+    U = sensing.sensing_minimizer(pb.op, pb.y, s).U
+    dense = sensing.normal_space_curvature(pb.op, pb.y, U)
+    monkeypatch.setattr(sensing.minimizers, "DENSE_HESSIAN_MAX", 0)
+    monkeypatch.setattr(sensing.minimizers._FactoredRankS, "hessian",
+                        lambda *a: pytest.fail("the dense Hessian was formed"))
+    lanczos = sensing.normal_space_curvature(pb.op, pb.y, U)
+    assert lanczos == pytest.approx(dense, rel=100 * 10 * tolerances.eps()), (lanczos, dense)
+    assert dense > 0
+
+
+def test_a_completion_instance_at_d_ten_thousand_forms_no_d_by_d_matrix():
+    # d = 10^4: the eigenvectors are the streamed Haar frame, y comes from the factor, and Z*
+    # (800 MB) is formed only if something reads truth.Z; traced peak within 2x the operator's
+    # storage (8 MB for |Omega| = 5 * 10^5) plus the 2-row-block normals (32 MB)
+    tracemalloc.start()
+    pb = sensing.make_problem(10_000, eigenvalues=[4.0, 2.0, 1.0], m=500_000, operator="completion", seed=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert pb.truth._Z is None and pb.truth.d == 10_000
+    assert peak <= 2 * pb.op.nbytes + 2 * 32e6, f"peak {peak / 1e6:.1f} MB, operator {pb.op.nbytes / 1e6:.1f} MB"
+    V = pb.truth.eigenvectors
+    np.testing.assert_allclose(V.T @ V, np.eye(3), atol=1e-13)
+    # y is A(Z*) from the factor: [A(Z)]_k = sqrt(D/m) Z_ii or sqrt(2D/m) Z_ij (structured.py)
+    i, j, X = pb.op.rows[:50], pb.op.cols[:50], pb.truth.X
+    D, m = pb.op.D, pb.op.m
+    want = np.sqrt(D / m) * np.where(i == j, 1.0, np.sqrt(2.0)) * np.einsum("ik,ik->i", X[i], X[j])
+    np.testing.assert_allclose(pb.y[:50], want, rtol=1e-13, atol=1e-13 * np.abs(want).max())
+
+
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 @pytest.mark.parametrize("r", [1, 5, factored.NUMBA_SPECIALISE_MAX_R + 1])
 def test_completion_kernels_agree_with_the_public_maps(backend, r):
