@@ -375,8 +375,11 @@ def assumptions(setting: Setting):
         rip_rescaled(setting),
         spectral_separation(setting),
     ]
-    checks += [asm.step_practical(setting), asm.init_regularity(setting), asm.small_init(setting),
-               asm.rip_paper(setting), asm.step_paper(setting)]
+    checks += [asm.step_practical(setting), asm.init_regularity(setting), asm.small_init(setting)]
+    # rank-one: the centred RIP form; completion: incoherence and enough observed entries (the
+    # counts above are necessary for any operator, these are what entry sampling adds)
+    checks += asm.structured(setting)
+    checks += [asm.rip_paper(setting), asm.step_paper(setting)]
     return tuple(checks)
 
 
@@ -437,6 +440,7 @@ CLAIM = Claim(
     instances=instances,
     measurements=("alpha_exponent", "recovery", "min_norm_not_z_star", "large_alpha_not_recovered",
                   "finite_trajectory"),
-    required=('full over-parameterisation', 'eigengap (§3)', 'fewer measurements than unknowns', 'PSD interpolants not unique', 'rank-r* identifiability count', "RIP of a rescaled 𝒜 (this claim's form)", 'spectral separation at r* (eq. 11, Lemma C.3)', 'small step, practical form', 'Assumption 3.5', 'small initialisation',),
+    required=('full over-parameterisation', 'eigengap (§3)', 'fewer measurements than unknowns', 'PSD interpolants not unique', 'rank-r* identifiability count', "RIP of a rescaled 𝒜 (this claim's form)", 'spectral separation at r* (eq. 11, Lemma C.3)', 'small step, practical form', 'Assumption 3.5', 'small initialisation',
+              asm.RANK_ONE_RIP, asm.COMPLETION_SAMPLES),
     plan=plan,
 )
