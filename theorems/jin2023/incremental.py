@@ -99,7 +99,7 @@ DEFAULT = Setting(d=20, eigenvalues=(4.0, 2.0, 1.0), m=26880, operator="gaussian
 class Targets:
     """Z*_1, …, Z*_{r̂∧r*} with how they were obtained."""
 
-    Z: tuple  # of (d, d) arrays
+    Z: tuple  # of (d, d) arrays, or sensing.Factored (U*_s) on a structured operator
     grad_norms: np.ndarray  # ||grad f_s(U*_s)|| (0 for Z*_{r*} = Z*)
     grad_tols: np.ndarray  # the round-off level each was driven to
     curvatures: np.ndarray  # lambda+ of the Hessian of f_s at U*_s on the normal space (inf for Z*)
@@ -128,25 +128,59 @@ def alphas(setting: Setting) -> np.ndarray:
     return setting.alpha * 10.0 ** -np.array(ALPHA_DECADES, dtype=float)
 
 
+def _factored(setting: Setting) -> bool:
+    """Targets and references as factors (:class:`sensing.Factored`): a structured operator,
+    whose runs hold no d x d matrix (at d = 10^4 six dense references would take 4.8 GB)."""
+    return bool(getattr(setting.problem().op, "factored", False))
+
+
+def _fro(a) -> float:
+    """``||a||_F`` of a (d, d) array or of ``V V^T`` for a :class:`sensing.Factored` (``||V^T V||_F``)."""
+    if isinstance(a, sensing.Factored):
+        return float(np.linalg.norm(a.V.T @ a.V))
+    return float(np.linalg.norm(a))
+
+
+def _fro_diff(a, b) -> float:
+    """``||a - b||_F`` for (d, d) arrays or :class:`sensing.Factored` (QR of the stacked factors)."""
+    if isinstance(a, sensing.Factored) and isinstance(b, sensing.Factored):
+        return sensing.factored.factored_distance(a.V, b.V)
+    dense = [x.toarray() if isinstance(x, sensing.Factored) else x for x in (a, b)]
+    return float(np.linalg.norm(dense[0] - dense[1]))
+
+
+def _truth_fro(setting: Setting) -> float:
+    """``||Z*||_F``; from the eigenvalues where Z* is not formed (a structured operator)."""
+    gt = setting.problem().truth
+    return float(np.linalg.norm(gt.eigenvalues)) if _factored(setting) else float(np.linalg.norm(gt.Z))
+
+
+def _truncated(setting: Setting, s: int):
+    """``X_s X_s^T``, as a factor on a structured operator."""
+    gt = setting.problem().truth
+    return sensing.Factored(gt.X_s(s)) if _factored(setting) else gt.truncated(s)
+
+
 @lru_cache(maxsize=16)
 def _targets(key: Setting) -> Targets:
     pb = key.problem()
+    factored = _factored(key)
     Z, gn, tol, curv = [], [], [], []
     for s in range(1, key.s_max + 1):
         if s == key.r_star:  # the loss vanishes at Z*: it is the rank-r* minimiser (Def. 1.1)
-            Z.append(np.array(pb.truth.Z))
+            Z.append(sensing.Factored(pb.truth.X) if factored else np.array(pb.truth.Z))
             gn.append(0.0)
             tol.append(0.0)
             curv.append(np.inf)  # the unique zero of f_{r*} (y = A(Z*)); not computed
         else:
             z = sensing.sensing_minimizer(pb.op, pb.y, s)
-            Z.append(z.Z)
+            Z.append(sensing.Factored(z.U) if factored else z.Z)
             gn.append(z.grad_norm)
             tol.append(z.grad_tol)
             curv.append(normal_space_curvature(pb.op, pb.y, z.U))
     # Hessian entries are of size ||A*A|| ||Z*||_F; an eigenvalue of it is resolved to
     # rtol_iterative (SciPy ARPACK's relative accuracy) of that
-    ctol = tolerances.rtol_iterative() * sensing.operator_norm(pb.op) * float(np.linalg.norm(pb.truth.Z))
+    ctol = tolerances.rtol_iterative() * sensing.operator_norm(pb.op) * _truth_fro(key)
     return Targets(tuple(Z), np.array(gn), np.array(tol), np.array(curv), float(ctol))
 
 
@@ -160,7 +194,7 @@ def distance_floor(setting: Setting) -> float:
     pb = setting.problem()
     gt = pb.truth
     g = tolerances.gradient_roundoff(dim=pb.op.D, normal_norm=sensing.operator_norm(pb.op),
-                                     target_norm=float(np.linalg.norm(gt.Z)),
+                                     target_norm=_truth_fro(setting),
                                      factor_norm=float(gt.sigmas[0]))
     return float(2.0 * gt.sigmas[0] * 2.0 * g / gt.tau)
 
@@ -180,20 +214,20 @@ def horizons(setting: Setting, alphas_: np.ndarray) -> np.ndarray:
     return (np.ceil(HORIZON_FACTOR * np.maximum(grow, 1.0)) + 100).astype(int)
 
 
-def _separation(Z: Sequence[np.ndarray]) -> np.ndarray:
-    mats = [np.zeros_like(Z[0])] + list(Z)
+def _separation(Z: Sequence) -> np.ndarray:
     out = []
-    for s in range(1, len(mats)):
-        near = [np.linalg.norm(mats[s] - mats[s - 1])]
-        if s + 1 < len(mats):
-            near.append(np.linalg.norm(mats[s] - mats[s + 1]))
+    for i, z in enumerate(Z):
+        near = [_fro_diff(z, Z[i - 1]) if i else _fro(z)]  # the first target's neighbour is 0
+        if i + 1 < len(Z):
+            near.append(_fro_diff(z, Z[i + 1]))
         out.append(NEAR_FRACTION * float(min(near)))
     return np.array(out)
 
 
 def _target_matrices(setting: Setting, targets_) -> tuple:
     S = setting.s_max
-    Z = targets(setting).Z if targets_ is None else tuple(np.asarray(z, dtype=float) for z in targets_)
+    Z = targets(setting).Z if targets_ is None else tuple(
+        z if isinstance(z, sensing.Factored) else np.asarray(z, dtype=float) for z in targets_)
     if len(Z) != S:
         raise ValueError(f"need {S} targets (s = 1..r̂∧r*), got {len(Z)}")
     return Z
@@ -206,7 +240,7 @@ def plan(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None) -> t
     S = setting.s_max
     Z = _target_matrices(setting, targets_)
     refs = {f"target{s}": Z[s - 1] for s in range(1, S + 1)}
-    refs.update({f"truncated{s}": gt.truncated(s) for s in range(1, S + 1)})
+    refs.update({f"truncated{s}": _truncated(setting, s) for s in range(1, S + 1)})
     al = alphas(setting)
     U0 = np.stack([setting.initial(a) for a in al])
     return (RunRequest("incremental", U0, setting.step, int(horizons(setting, al).max()),
@@ -245,10 +279,10 @@ def evidence(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None,
     within = tr.record_steps[None, :] <= Tk[:, None]
     trunc = np.stack([np.where(within, tr.distance(f"truncated{s}"), np.inf).min(axis=1)
                       for s in range(1, S + 1)], axis=-1)
-    gap = np.array([np.linalg.norm(Z[s - 1] - gt.truncated(s)) for s in range(1, S + 1)])
+    gap = np.array([_fro_diff(Z[s - 1], _truncated(setting, s)) for s in range(1, S + 1)])
     sv_floor = FP_FACTOR * tolerances.eps() * max(setting.d, setting.rank) * float(gt.sigmas[0])
     return Evidence(al, Tk, kind, min_d, visit, nxt, _separation(Z),
-                    np.array([np.linalg.norm(z) for z in Z]), distance_floor(setting), sv_floor,
+                    np.array([_fro(z) for z in Z]), distance_floor(setting), sv_floor,
                     trunc, gap)
 
 
