@@ -4,9 +4,10 @@ At d = 50, r-hat = 50 the operator product of a batch is one GEMM, ``(K x D)(D x
 OpenBLAS spreads over its threads; but every trajectory also needs ``U U^T`` and ``M U``
 (``4 d^2 r`` FLOPs as 2K products of 50 x 50 x 50, each below OpenBLAS's threading threshold, so
 single-threaded), the svec gather and the smat scatter (memory passes over ``(K, D)`` and
-``(K, d, d)`` arrays). Measured with 2 threads at K = 64 (docs/benchmarks.md, "The batched step
-near the floor"): about 35 us of single-threaded work per trajectory next to the GEMM's 60-70 us,
-and OpenBLAS's worker spinning (or, on a loaded machine, waiting at the GEMM's barrier) while it runs.
+``(K, d, d)`` arrays). Measured on one core (docs/benchmarks.md, "The batched step near the
+floor"): 15-18 us of small products and gathers per trajectory next to a 2-thread GEMM of 39-43 us,
+with OpenBLAS's worker spinning (or, on a loaded machine, waiting at the GEMM's barrier) while
+they run single-threaded.
 
 :class:`Passes` cuts the batch into one contiguous block of trajectories per thread (as many
 threads as BLAS may use, so ``threadpool_limits`` and the test suite's one-thread pinning apply)
