@@ -167,3 +167,48 @@ def test_incremental_on_a_structured_operator_measures_with_factors_as_with_matr
     for name in ("min_distance", "separation", "target_norms", "truncated_min_distance", "truncated_gap"):
         np.testing.assert_allclose(getattr(factored, name), getattr(dense, name), rtol=1e-12,
                                    atol=factored.distance_floor, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["rank_one", "completion"])
+def test_spectral_at_scale_measures_from_operator_applications_as_with_matrices(kind, monkeypatch):
+    # past DENSE_MAX_D the spectral claim's M = A*(y) is a LinearOperator, its extreme eigenpairs
+    # come from ARPACK and eps_1 from v -> A*(A(XX^T - u u^T))v - ...; forced at a small d, the
+    # constants and the evidence of one trajectory equal the dense ones. rtol: both eigensolvers are
+    # backward stable to a few d eps ||M|| (ARPACK at machine-precision tolerance), here ~1e-14.
+    from theorems.jin2023 import spectral as sp
+
+    s = _claim("spectral").default_for(kind)
+    key = s.replace(alpha=1.0)
+    sp._constants.cache_clear()
+    dense = sp._constants(key)
+    al, U = sp.trajectory(s)
+    dense_ev = sp.evidence_from_trajectory(s, al, U)
+    monkeypatch.setattr(sp, "DENSE_MAX_D", 0)
+    monkeypatch.setattr(asm, "HAAR_DENSE_MAX_D", 0)
+    for f in (sp._constants, asm.normal_error):
+        f.cache_clear()
+    monkeypatch.setattr(type(s.problem().truth), "Z", property(lambda self: pytest.fail("Z* formed")))
+    try:
+        assert sp.at_scale(s)
+        got = sp._constants(key)
+        ev = sp.evidence_from_trajectory(s, al, U)
+    finally:
+        for f in (sp._constants, asm.normal_error):
+            f.cache_clear()
+    assert not isinstance(got.M, np.ndarray) and got.lam_hat.size == sp.AT_SCALE_TOP + 1
+    rtol = 1e-12
+    np.testing.assert_allclose(got.lam_hat[:-1], dense.lam_hat[:sp.AT_SCALE_TOP], rtol=rtol)
+    np.testing.assert_allclose(got.lam_hat[-1], dense.lam_hat[-1], rtol=rtol)
+    assert got.g1 == pytest.approx(dense.g1, rel=rtol) and got.g_perp == pytest.approx(dense.g_perp, rel=rtol)
+    assert abs(got.v_hat1 @ dense.v_hat1) == pytest.approx(1.0, abs=rtol)
+    for name in ("delta1", "delta1_upper", "delta", "eps0", "eps1", "fp_rate"):
+        assert getattr(got, name) == pytest.approx(getattr(dense, name), rel=rtol), name
+    for name in ("mismatch", "sp_norm", "ratio_sp", "ratio_t1"):
+        np.testing.assert_allclose(getattr(ev, name), getattr(dense_ev, name), rtol=1e-9, atol=1e-14,
+                                   err_msg=name)
+    # sin = sqrt(1 - (u.v)^2) resolves the angle only to ~eps/sin: compare sin^2 = 1 - (u.v)^2,
+    # whose error is that of the unit vectors' dot product (a few eps; 64 eps of slack)
+    for name in ("sin_hat_sp", "sin_true_t1"):
+        np.testing.assert_allclose(getattr(ev, name) ** 2, getattr(dense_ev, name) ** 2, rtol=0,
+                                   atol=64 * np.finfo(float).eps, err_msg=name)
+    np.testing.assert_array_equal(ev.t_sp, dense_ev.t_sp)

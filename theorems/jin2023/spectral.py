@@ -98,6 +98,13 @@ Checks (``Measurement.name``) and when they are not testable
     mismatch of 1e-17 at α₀ against a slack of 5e-15 on the default instance, and no other check
     sees it), and instances() chooses α₀ so that the cubic term is resolved there.
 
+At scale
+    On a structured operator (:mod:`sensing.structured`) past d = :data:`DENSE_MAX_D` nothing of
+    size d × d is formed: M is a ``LinearOperator`` (v ↦ A*(y)v, the loop's M at U = 0), σ̂₁², σ̂₂²,
+    σ̂₃² and λ̂_min by ARPACK (all that g₁, g₂ and g_⊥ read), Z*_1 as a factor, ε₀, ε₁ and the RIP
+    estimates by operator applications, and U^sp_t by products with M. Forced at small d these
+    equal the dense constants and evidence to round-off (tests/test_claims_structured.py).
+
 Measured on the default instance (d = 20, eig(Z*) = 4, 2, 1, m = 26880, r̂ = 20, μ = 0.0125,
 α = 1e-3 … 1e-6)
     Lemma C.1 holds with a margin of about 100 (worst ratio 1.0e-2, near t = 7, for every α; it
@@ -121,9 +128,11 @@ from functools import lru_cache
 from typing import Callable
 
 import numpy as np
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 import sensing
 from sensing import tolerances
+from sensing.groundtruth import HAAR_DENSE_MAX_D
 
 from .. import assumptions as asm
 from .. import strategies as sst
@@ -165,10 +174,10 @@ class Constants:
     (:class:`Init`), so that a trajectory from another U_0 is judged against its own constants.
     """
 
-    lam_hat: np.ndarray  # eigenvalues of M = A*(y), decreasing (sigma-hat_i^2)
+    lam_hat: np.ndarray  # eigenvalues of M = A*(y), decreasing (sigma-hat_i^2); at scale the extreme ones
     v_hat1: np.ndarray  # top eigenvector of M
     v1: np.ndarray  # top eigenvector of Z*
-    M: np.ndarray  # (d, d), as the descent loop computes it at U = 0
+    M: object  # (d, d) array as the descent loop computes it at U = 0, or at scale its LinearOperator
     delta1: float  # lower estimate of the rank-1 RIP constant
     delta1_upper: float  # certified: ||A*A|| - 1 (upper side of the rank-1 RIP)
     delta: float  # lower estimate of delta_{2r*+1} (enters T^sp only through a log)
@@ -245,8 +254,65 @@ def _key(setting: Setting) -> Setting:
     return setting.replace(alpha=1.0)
 
 
+#: Past this d a structured operator's M = A*(y) is not formed (a d x d eigendecomposition, 800 MB
+#: at d = 10^4): :func:`_constants_at_scale`. The threshold of Z* itself (sensing.groundtruth).
+DENSE_MAX_D = HAAR_DENSE_MAX_D
+
+#: Top eigenpairs ARPACK computes at scale: g_1, g_2 need lambda-hat_1, lambda-hat_2 (a third
+#: keeps the Lanczos run away from a near-degenerate pair); g_perp also needs lambda-hat_min.
+AT_SCALE_TOP = 3
+
+
+def at_scale(setting: Setting) -> bool:
+    """Whether the constants are computed without d x d matrices: a structured operator
+    (:mod:`sensing.structured`) at d > :data:`DENSE_MAX_D`."""
+    return bool(getattr(setting.problem().op, "factored", False)) and setting.d > DENSE_MAX_D
+
+
+def _M_times(c: Constants, X: np.ndarray) -> np.ndarray:
+    """``M X`` for a stack ``X`` of shape (K, d, r)."""
+    if isinstance(c.M, np.ndarray):
+        return c.M @ X
+    return np.stack([c.M.matmat(x) for x in X])
+
+
+def _constants_at_scale(key: Setting) -> Constants:
+    """:func:`_constants` from operator applications only: M v = A*(y) v (the loop's M at U = 0,
+    ``op.adjoint_times``), its extreme eigenpairs by ARPACK (machine-precision tolerance, fixed
+    start), Z*_1 as a factor, and ε₁ = ‖(𝒜*𝒜 − I)(Z* − Z*_1)‖ by ARPACK on v ↦ A*(A(XXᵀ − u uᵀ))v
+    − (XXᵀ − u uᵀ)v. Equal to the dense constants to round-off (tests/test_claim_spectral.py)."""
+    pb = key.problem()
+    op, gt, d, mu = pb.op, pb.truth, key.d, key.step
+    y = np.asarray(pb.y, dtype=float)
+
+    def mv(v):
+        return op.adjoint_times(y, np.reshape(v, (d, -1)))
+
+    M = LinearOperator((d, d), matvec=lambda v: mv(v).ravel(), matmat=mv, rmatvec=lambda v: mv(v).ravel(),
+                       dtype=np.float64)
+    v0 = np.full(d, 1.0 / np.sqrt(d))
+    top, V = eigsh(M, k=AT_SCALE_TOP, which="LA", v0=v0)
+    low = eigsh(M, k=1, which="SA", v0=v0, return_eigenvectors=False)
+    order = np.argsort(top)[::-1]
+    lam = np.concatenate([top[order], low])
+    v_hat1 = V[:, order[0]].copy()
+    delta1 = sensing.rip_estimate(op, 1, rng=key.seed, **RIP1_SEARCH).delta
+    norm_AA = sensing.operator_norm(op)
+    u1 = sensing.sensing_minimizer(op, y, 1).U
+    X = gt.X
+    w1 = op.forward_factor(X) - op.forward_factor(u1)
+    eps1 = asm._symmetric_norm(lambda v: op.adjoint_times(w1, v) - X @ (X.T @ v) + u1 @ (u1.T @ v), d)
+    fp = FP_FACTOR * tolerances.eps() * (
+        1.0 + mu * (np.sqrt(op.D) * norm_AA * float(np.linalg.norm(gt.eigenvalues))
+                    + np.sqrt(d) * float(max(abs(lam[0]), abs(lam[-1])))))
+    return Constants(lam, v_hat1, gt.eigenvectors[:, 0].copy(), M, float(delta1), float(norm_AA - 1.0),
+                     asm.rip_lower_bound(key), asm.normal_error(key), float(eps1), float(fp), mu)
+
+
 @lru_cache(maxsize=16)
 def _constants(key: Setting) -> Constants:
+    if at_scale(key):
+        return _constants_at_scale(key)
     pb = key.problem()
     op, gt, d = pb.op, pb.truth, key.d
     mu = key.step
@@ -446,16 +512,18 @@ def evidence_from_trajectory(setting: Setting, alphas_: np.ndarray, U: np.ndarra
     al = init.alphas
     T = U.shape[0] - 1
     K = U.shape[1]
-    # U^sp_t = (I + mu M)^t U_0, from the recorded U_0
-    P = np.eye(setting.d) + setting.step * c.M
-    sp = np.empty_like(U)
-    sp[0] = U[0]
-    for t in range(T):
-        sp[t + 1] = P @ sp[t]
-    mismatch = np.linalg.norm(U - sp, ord=2, axis=(-2, -1)).T
-    sp_norm = np.linalg.norm(sp, ord=2, axis=(-2, -1)).T
-    left, sv, _ = np.linalg.svd(U, full_matrices=False)  # (T+1, K, d, q), (T+1, K, q)
-    lam = sv ** 2
+    # U^sp_t = (I + mu M)^t U_0, from the recorded U_0, stepped alongside U_t (no second
+    # (T+1, K, d, r) array: 2.3 GB at d = 10^4 over 1466 steps)
+    dense = isinstance(c.M, np.ndarray)
+    P = np.eye(setting.d) + setting.step * c.M if dense else None
+    mismatch, sp_norm = np.empty((K, T + 1)), np.empty((K, T + 1))
+    sp = U[0].copy()
+    for t in range(T + 1):
+        if t:
+            sp = P @ sp if dense else sp + setting.step * _M_times(c, sp)
+        mismatch[:, t] = np.linalg.norm(U[t] - sp, ord=2, axis=(-2, -1))
+        sp_norm[:, t] = np.linalg.norm(sp, ord=2, axis=(-2, -1))
+    lam = np.linalg.svd(U, compute_uv=False) ** 2  # (T+1, K, q)
     reached = lam[:, :, 0] >= HALF * gt.eigenvalues[0]
     t1 = np.where(reached.any(axis=0), np.argmax(reached, axis=0), -1)
     t_sp = np.clip(np.floor(t_spectral(setting, c, init.scale, init.rho)), 0, T).astype(int)
@@ -465,7 +533,8 @@ def evidence_from_trajectory(setting: Setting, alphas_: np.ndarray, U: np.ndarra
         return lam[t, k, 1] / lam[t, k, 0] if lam.shape[-1] > 1 else np.zeros(K)
 
     t1c = np.where(t1 >= 0, t1, T)
-    u_sp, u_t1 = left[t_sp, k, :, 0], left[t1c, k, :, 0]
+    # the top left singular vectors at the two times read (not at every t: another U-sized array)
+    u_sp, u_t1 = (np.linalg.svd(U[tt, k], full_matrices=False)[0][:, :, 0] for tt in (t_sp, t1c))
     return Evidence(al, T, mismatch, sp_norm, t1, t_sp, _sin(u_sp, c.v_hat1), ratio(t_sp),
                     _sin(u_t1, c.v1), _sin(u_t1, c.v_hat1), ratio(t1c), U[0].copy(), c)
 
