@@ -136,6 +136,11 @@ class FactoredOperator(SensingOperator):
         """``||A*A||``, the largest eigenvalue of the normal map on S^d."""
         raise NotImplementedError
 
+    def dense_normal_work(self) -> int:
+        """FLOPs of one dense application ``A*A(Z)`` to a d x d matrix Z (:meth:`normal`): what a
+        d x d search (:func:`sensing.rip_estimate`) pays per step instead of products on factors."""
+        raise NotImplementedError
+
     def adjoint_norm(self, w) -> float:
         """``||A*(w)||``, the spectral norm of the symmetric matrix A*(w)."""
         raise NotImplementedError
@@ -264,6 +269,10 @@ class RankOneOperator(FactoredOperator):
 
     def _matrices(self) -> np.ndarray:
         return np.ascontiguousarray(self.a[:, :, None] * self.a[:, None, :])
+
+    def dense_normal_work(self) -> int:
+        # forward a_i^T Z a_i (2 d^2 each) and adjoint sum_i w_i a_i a_i^T (d^2 each)
+        return 3 * self.m * self.d ** 2
 
     def normal_norm(self) -> float:
         """``||A*A||`` by ARPACK on the normal map of S^d (a ``LinearOperator``; each matvec is
@@ -451,6 +460,10 @@ class CompletionOperator(FactoredOperator):
         A[k, self._lo, self._hi] = val
         A[k, self._hi, self._lo] = val
         return A
+
+    def dense_normal_work(self) -> int:
+        # read the observed entries, fill a d x d matrix
+        return 2 * self.m + self.d ** 2
 
     def normal_norm(self) -> float:
         """``D/m`` exactly: ``A*A = (D/m) P_Omega`` in svec coordinates (distinct entries)."""

@@ -125,3 +125,22 @@ def test_rip_estimate_on_a_structured_operator_at_scale_is_the_dense_search(kind
     assert np.linalg.matrix_rank(W) <= 3 and np.isclose(np.linalg.norm(W), 1.0, rtol=rtol)
     # the witness is checkable: ||A(W)||^2 recomputed from the dense matrix
     assert np.isclose(np.sum(pb.op.forward(W) ** 2), got.witness_value, rtol=rtol)
+
+
+def test_a_rank_one_search_runs_on_factors_where_the_dense_normal_map_is_expensive(monkeypatch):
+    # past FACTORED_SEARCH_MIN_WORK FLOPs per dense application (rank-one: 3 m d^2) the search
+    # runs on factors at any d; where d x d matrices fit it still returns the witness matrix
+    from sensing import rip
+
+    pb = sensing.make_problem(15, eigenvalues=[4.0, 2.0, 1.0], m=900, operator="rank_one", seed=2)
+    assert pb.op.dense_normal_work() == 3 * 900 * 15 ** 2 and not rip._factored_search(pb.op)
+    dense = rip.rip_estimate(pb.op, 3, rng=1, restarts=2, iterations=30)
+    monkeypatch.setattr(rip, "FACTORED_SEARCH_MIN_WORK", pb.op.dense_normal_work() - 1)
+    assert rip._factored_search(pb.op)
+    got = rip.rip_estimate(pb.op, 3, rng=1, restarts=2, iterations=30)
+    rtol = 1000 * np.finfo(float).eps  # ARPACK's tolerance, as in the test above
+    np.testing.assert_allclose([got.delta, got.lower, got.upper], [dense.delta, dense.lower, dense.upper], rtol=rtol)
+    V, w = got.witness_factor
+    np.testing.assert_allclose(got.witness, (V * w) @ V.T, rtol=0, atol=10 * np.finfo(float).eps)
+    assert np.isclose(np.sum(pb.op.forward(got.witness) ** 2), got.witness_value, rtol=rtol)
+    assert _witness_violations(pb.op, got, 3) == []
