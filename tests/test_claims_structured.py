@@ -212,3 +212,44 @@ def test_spectral_at_scale_measures_from_operator_applications_as_with_matrices(
         np.testing.assert_allclose(getattr(ev, name) ** 2, getattr(dense_ev, name) ** 2, rtol=0,
                                    atol=64 * np.finfo(float).eps, err_msg=name)
     np.testing.assert_array_equal(ev.t_sp, dense_ev.t_sp)
+
+
+@pytest.mark.parametrize("kind", ["rank_one", "completion"])
+def test_underparameterised_at_scale_measures_from_hessian_products_as_with_matrices(kind, monkeypatch):
+    # past DENSE_MAX_D the Hessian of f_r̂ at U*_r̂ is a LinearOperator (ScaleHessian: its extreme
+    # eigenvalues by ARPACK, J^n E by n Hessian-vector products), Z*_r̂ and X_r̂X_r̂ᵀ are factors;
+    # forced at a small d, every measurement equals the dense one. rtol 1e-9: ARPACK eigenvalues
+    # (machine-precision tolerance) and the factored distances agree to ~1e-14 relative, and the
+    # rates are n-th roots (n up to a few hundred) of ratios of such quantities.
+    from theorems.jin2023 import underparameterised as up
+
+    c = _claim("underparameterised")
+    s = (c.default_for(kind, d=30, eigenvalues=(4.0, 1.0), rank=1) if kind == "completion"
+         else c.default_for(kind))
+    up.references.cache_clear()
+    ev = up.evidence(s)
+    dense = {m.name: m for m in up.check(s, ev)[0]}
+    steps, U_t = ev.steps, ev.U_t
+    monkeypatch.setattr(up, "DENSE_MAX_D", 0)
+    monkeypatch.setattr(asm, "HAAR_DENSE_MAX_D", 0)
+    for f in (up.references, asm.normal_error):
+        f.cache_clear()
+    monkeypatch.setattr(type(s.problem().truth), "Z", property(lambda self: pytest.fail("Z* formed")))
+    try:
+        assert up.at_scale(s)
+        ev2 = up.trajectory_evidence(s, steps, U_t)
+        got = {m.name: m for m in up.check(s, ev2)[0]}
+    finally:
+        for f in (up.references, asm.normal_error):
+            f.cache_clear()
+    assert isinstance(ev2.hessian, up.ScaleHessian) and isinstance(ev2.Zs, up.Factored)
+    lam = np.linalg.eigvalsh(ev.hessian)
+    np.testing.assert_allclose(up.linear_rate(ev2.hessian.spectrum, s.rank, s.step),
+                               up.linear_rate(lam, s.rank, s.step), rtol=1e-12)
+    assert ev2.floor_dist == pytest.approx(ev.floor_dist, rel=1e-9)
+    assert ev2.floor_Z == pytest.approx(ev.floor_Z, rel=1e-9)
+    assert got.keys() == dense.keys()
+    for name, m in dense.items():
+        assert got[name].holds == m.holds, (name, got[name], m)
+        if isinstance(m.measured, (int, float, list)) and np.all(np.isfinite(m.measured)):
+            np.testing.assert_allclose(got[name].measured, m.measured, rtol=1e-9, atol=1e-14, err_msg=name)

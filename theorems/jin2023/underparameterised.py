@@ -97,6 +97,14 @@ Findings
     −1.4 × 10⁻¹⁵); the old code took that as λ⁺_min, got a negative floor and ρ = 1, and the
     horizon's log went NaN. Such instances fail the practical RIP (‖(𝒜*𝒜 − I)Z*‖ = 9.8, 5.4
     against τ/2 = 0.5) and are now OUT OF SCOPE with the failed ``isolated_minimiser`` check.
+
+At scale
+    On a structured operator (:mod:`sensing.structured`) past d = :data:`DENSE_MAX_D` no d × d or
+    (d r̂)² array is formed: ∇²f_r̂(U*_r̂) is a :class:`ScaleHessian` (Hessian-vector products; λ_max
+    and λ⁺_min by ARPACK, which is all ρ, ρ_min and the isolation check read), the linearisation's
+    JⁿE_i is n Hessian-vector products, and Z*_r̂, X_r̂X_r̂ᵀ are factors (distances by QR of the
+    stacked factors). Forced at small d every measurement equals the dense one
+    (tests/test_claims_structured.py).
 """
 from __future__ import annotations
 
@@ -106,9 +114,12 @@ from functools import lru_cache
 
 import numpy as np
 from hypothesis import strategies as st
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 import sensing
 from sensing import tolerances
+from sensing.factored import Factored, factored_distance
+from sensing.groundtruth import HAAR_DENSE_MAX_D
 
 from .. import assumptions as asm
 from .. import strategies as sst
@@ -175,6 +186,55 @@ class Evidence:
 
 def alphas(setting: Setting) -> np.ndarray:
     return setting.alpha * 10.0 ** -np.array(ALPHA_DECADES, dtype=float)
+
+
+#: Past this d, on a structured operator (:mod:`sensing.structured`), nothing of size d x d or
+#: (d r̂)² is formed (:class:`ScaleHessian`; the Hessian alone would be 20 GB at d = 10^4, r̂ = 5).
+DENSE_MAX_D = HAAR_DENSE_MAX_D
+
+
+def at_scale(setting: Setting) -> bool:
+    """Whether the claim runs on factors: a structured operator at d > :data:`DENSE_MAX_D`."""
+    return _at_scale(setting.problem())
+
+
+def _at_scale(pb) -> bool:
+    return bool(getattr(pb.op, "factored", False)) and pb.d > DENSE_MAX_D
+
+
+@dataclass(frozen=True)
+class ScaleHessian:
+    """∇²f_r̂(U*_r̂) at scale: its Hessian-vector products on row-major vec(U) and the eigenvalues
+    the checks read. ``spectrum`` (increasing) holds r̂(r̂−1)/2 zeros for the rotation directions,
+    λ⁺_min (:func:`sensing.normal_space_curvature`, ARPACK off the rotations) and λ_max (ARPACK):
+    :func:`linear_rate` reads only the extremes off the rotations (ρ, ρ_min, λ⁺_min) and
+    :func:`curvature_tolerance` only max |λ|, so they return what the full spectrum gives."""
+
+    operator: LinearOperator
+    spectrum: np.ndarray
+
+
+def hessian_spectrum(hessian) -> np.ndarray:
+    """Eigenvalues (increasing) of a dense Hessian, or the :class:`ScaleHessian` summary."""
+    return hessian.spectrum if isinstance(hessian, ScaleHessian) else np.linalg.eigvalsh(hessian)
+
+
+def _scale_hessian(pb, U: np.ndarray) -> ScaleHessian:
+    d, s = U.shape
+    f = sensing.minimizers._rank_s(pb.op, pb.y, s)
+    _, _, M = f.fg(U)
+    H = f.hessian_operator(U, M)
+    n = d * s
+    top = float(eigsh(H, k=1, which="LA", v0=np.full(n, 1.0 / np.sqrt(n)), return_eigenvectors=False)[0])
+    plus = sensing.normal_space_curvature(pb.op, pb.y, U)
+    return ScaleHessian(H, np.sort(np.concatenate([np.zeros(s * (s - 1) // 2), [plus, top]])))
+
+
+def _fro_to(U: np.ndarray, Z) -> float:
+    """``||U U^T - Z||_F`` for a (d, d) ``Z`` or a :class:`sensing.Factored` (QR of the factors)."""
+    if isinstance(Z, Factored):
+        return factored_distance(U, Z.V)
+    return float(np.linalg.norm(U @ U.T - Z))
 
 
 def hessian_matrix(pb: sensing.SensingProblem, U: np.ndarray) -> np.ndarray:
@@ -245,12 +305,15 @@ def limit_floor(pb: sensing.SensingProblem, zs: sensing.RankSMinimizer, step: fl
         raise ValueError(f"lam_min must be positive (an isolated minimiser), got {lam_min!r}")
     eps = tolerances.eps()
     U = zs.U
+    big = _at_scale(pb)  # ||Z*||_F, ||Z*_s||_F from eigenvalues and factors: no d x d matrix
     g_eval = tolerances.gradient_roundoff(
         dim=pb.op.D, normal_norm=sensing.operator_norm(pb.op),
-        target_norm=float(np.linalg.norm(pb.truth.Z)), factor_norm=float(np.linalg.norm(U, 2)))
+        target_norm=float(np.linalg.norm(pb.truth.eigenvalues if big else pb.truth.Z)),
+        factor_norm=float(np.linalg.norm(U, 2)))
     stall = eps * float(np.linalg.norm(U)) / step
     dist = (2.0 * g_eval + stall + zs.grad_norm) / lam_min
-    Z = (2.0 * float(np.linalg.norm(U, 2)) + dist) * dist + 10.0 * eps * float(np.linalg.norm(zs.Z))
+    Z = (2.0 * float(np.linalg.norm(U, 2)) + dist) * dist + 10.0 * eps * float(
+        np.linalg.norm(U.T @ U) if big else np.linalg.norm(zs.Z))
     return float(dist), float(Z)
 
 
@@ -282,15 +345,15 @@ def references(setting: Setting) -> tuple:
     pb = setting.problem()
     s = setting.rank
     zs = sensing.sensing_minimizer(pb.op, pb.y, s)
-    H = hessian_matrix(pb, zs.U)
-    lam = np.linalg.eigvalsh(H)
+    H = _scale_hessian(pb, zs.U) if _at_scale(pb) else hessian_matrix(pb, zs.U)
+    lam = hessian_spectrum(H)
     _, _, lam_min = linear_rate(lam, s, setting.step)
     if lam_min > curvature_tolerance(lam):
         floor_dist, floor_Z = limit_floor(pb, zs, setting.step, lam_min)
     else:
         floor_dist = floor_Z = math.inf
     lipschitz = HESSIAN_LIPSCHITZ * sensing.operator_norm(pb.op) * float(np.linalg.norm(zs.U, 2))
-    return zs.U, zs.Z, H, floor_dist, floor_Z, lipschitz
+    return zs.U, (Factored(zs.U) if _at_scale(pb) else zs.Z), H, floor_dist, floor_Z, lipschitz
 
 
 def trajectory_evidence(setting: Setting, steps: np.ndarray, U_t: np.ndarray) -> Evidence:
@@ -304,7 +367,8 @@ def trajectory_evidence(setting: Setting, steps: np.ndarray, U_t: np.ndarray) ->
                          f"for {steps.shape[0]} steps")
     pb = setting.problem()
     Us, Zs, H, floor_dist, floor_Z, lipschitz = references(setting)
-    return Evidence(al, steps, U_t, Us, Zs, pb.truth.truncated(setting.rank), H, floor_dist,
+    truncated = Factored(pb.truth.X_s(setting.rank)) if _at_scale(pb) else pb.truth.truncated(setting.rank)
+    return Evidence(al, steps, U_t, Us, Zs, truncated, H, floor_dist,
                     floor_Z, lipschitz, asm.normal_error(setting), pb.op.is_identity)
 
 
@@ -312,7 +376,7 @@ def plan(setting: Setting, *, steps: int | None = None) -> tuple:
     """The one batched run with r̂ = ``setting.rank`` from each α, about 2000 snapshots;
     ``steps`` overrides the horizon."""
     _, _, H, floor_dist, _, _ = references(setting)
-    rho, _, _ = linear_rate(np.linalg.eigvalsh(H), setting.rank, setting.step)
+    rho, _, _ = linear_rate(hessian_spectrum(H), setting.rank, setting.step)
     T = horizon(setting, rho, floor_dist) if steps is None else int(steps)
     k = max(1, T // 2000)
     rec = np.unique(np.append(np.arange(0, T + 1, k), T))
@@ -392,9 +456,16 @@ def final_rate(ev: Evidence, k: int, i: int, j: int, dist: np.ndarray, mu: float
     spacing n. The tolerance returned is that per-step bound (``inf`` when e ≥ 1: unresolved).
     """
     n = int(ev.steps[j] - ev.steps[i])
-    w, V = np.linalg.eigh(ev.hessian)
     E = aligned_error(ev.U_t[i, k], ev.Us).ravel()
-    pred = float(np.linalg.norm(V @ ((1.0 - mu * w) ** n * (V.T @ E))))
+    if isinstance(ev.hessian, ScaleHessian):  # J^n E by n Hessian-vector products
+        x, H = E, ev.hessian.operator
+        for _ in range(n):
+            x = x - mu * H.matvec(x)
+        pred = float(np.linalg.norm(x))
+        w = ev.hessian.spectrum
+    else:
+        w, V = np.linalg.eigh(ev.hessian)
+        pred = float(np.linalg.norm(V @ ((1.0 - mu * w) ** n * (V.T @ E))))
     rho = float(np.max(np.abs(1.0 - mu * w)))
     di, dj = float(dist[i]), float(dist[j])
     eta = ev.lipschitz * mu * di
@@ -409,10 +480,9 @@ def check(setting: Setting, ev: Evidence):
     s, mu = setting.rank, setting.step
     out = []
     U_T = ev.U_t[-1]
-    Z_T = U_T @ U_T.transpose(0, 2, 1)
     fmt = lambda v: f"{v:.3g}"  # noqa: E731
 
-    lam = np.linalg.eigvalsh(ev.hessian)
+    lam = hessian_spectrum(ev.hessian)
     rho, rho_min, lam_min = linear_rate(lam, s, mu)
     lam_tol = curvature_tolerance(lam)
     out.append(Measurement(
@@ -434,12 +504,12 @@ def check(setting: Setting, ev: Evidence):
         out += [Measurement.not_testable(name, q, short) for name, q in quantities.items()]
         return out, why
 
-    final = np.linalg.norm(Z_T - ev.Zs, axis=(1, 2))
+    final = np.array([_fro_to(u, ev.Zs) for u in U_T])
     out.append(Measurement("‖U_TU_Tᵀ − Z*_r̂‖_F (per α)", final.tolist(),
                            f"≤ round-off floor {ev.floor_Z:.2g}", bool(np.all(final <= ev.floor_Z)),
                            name=LIMIT))
 
-    gap = np.linalg.norm(Z_T - ev.truncated, axis=(1, 2))
+    gap = np.array([_fro_to(u, ev.truncated) for u in U_T])
     if ev.full_observation:
         out.append(Measurement("‖U_TU_Tᵀ − X_r̂X_r̂ᵀ‖_F (full observation)", gap.tolist(),
                                f"≤ {ev.floor_Z:.2g} (δ = 0: Z*_r̂ = X_r̂X_r̂ᵀ)", bool(np.all(gap <= ev.floor_Z)),
@@ -456,8 +526,9 @@ def check(setting: Setting, ev: Evidence):
 
     # implied by LIMIT for each run (triangle inequality), but independent of the computed Z*_r̂:
     # it tells a wrong reference minimiser (LIMIT alone fails) from an α-dependent limit (both)
-    spread = max((float(np.linalg.norm(Z_T[i] - Z_T[j])) for i in range(len(Z_T)) for j in range(i)),
-                 default=0.0)
+    spread = max((_fro_to(U_T[i], Factored(U_T[j])) if isinstance(ev.Zs, Factored)
+                  else float(np.linalg.norm(U_T[i] @ U_T[i].T - U_T[j] @ U_T[j].T))
+                  for i in range(len(U_T)) for j in range(i)), default=0.0)
     out.append(Measurement("max_{α,α'} ‖U_TU_Tᵀ(α) − U_TU_Tᵀ(α')‖_F", spread,
                            f"≤ 2× floor = {2 * ev.floor_Z:.2g} (limit independent of α)",
                            bool(spread <= 2 * ev.floor_Z), name=ALPHA_FREE))
