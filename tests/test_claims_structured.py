@@ -253,3 +253,24 @@ def test_underparameterised_at_scale_measures_from_hessian_products_as_with_matr
         assert got[name].holds == m.holds, (name, got[name], m)
         if isinstance(m.measured, (int, float, list)) and np.all(np.isfinite(m.measured)):
             np.testing.assert_allclose(got[name].measured, m.measured, rtol=1e-9, atol=1e-14, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["rank_one", "completion"])
+def test_learning_times_clock_at_scale_is_the_dense_clock(kind, monkeypatch):
+    # past DENSE_MAX_D the clock check steps (I + mu M)^t U_0 by products with M = A*(y) instead of
+    # M's eigenbasis; forced at a small d it is the same relative error. rtol 1e-9: both are
+    # accurate to a few t eps relative in (I + mu M)^t U_0 (t <= a few hundred), far below it.
+    from theorems.jin2023 import learning_times as lt
+
+    import dataclasses
+
+    s = _claim("learning_times").default_for(kind)
+    (req,) = lt.plan(s)
+    # the clock reads only the early records (lambda_1 <= CLOCK_WINDOW sigma-hat_1^2): 300 steps
+    req = dataclasses.replace(req, steps=300)
+    tr = lt.execute(req, s, None)
+    dense = lt.clock_error(s, req.U0, tr)
+    monkeypatch.setattr(lt, "DENSE_MAX_D", 0)
+    monkeypatch.setattr(type(s.problem().truth), "Z", property(lambda self: pytest.fail("Z* formed")))
+    got = lt.clock_error(s, req.U0, tr)
+    assert dense is not None and got == pytest.approx(dense, rel=1e-9)
