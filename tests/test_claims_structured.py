@@ -2,6 +2,8 @@
 # completion in verify and sweeps, their per-operator defaults, the assumption checks that say
 # what is (not) certified, measured verdicts on small instances, and the negative controls of the
 # required assumptions they add (theorems.assumptions.RANK_ONE_RIP, COMPLETION_SAMPLES).
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -169,6 +171,25 @@ def test_incremental_on_a_structured_operator_measures_with_factors_as_with_matr
                                    atol=factored.distance_floor, err_msg=name)
 
 
+@contextmanager
+def _forced_at_scale(monkeypatch, module, setting, *caches):
+    """A claim module's at-scale path (and the assumptions') forced at a small d, with Z* made
+    unreadable; ``caches`` (and normal_error's) are cleared on entry and exit so that neither
+    path's values leak into the other."""
+    monkeypatch.setattr(module, "DENSE_MAX_D", 0)
+    monkeypatch.setattr(asm, "HAAR_DENSE_MAX_D", 0)
+    caches = (*caches, asm.normal_error)
+    for f in caches:
+        f.cache_clear()
+    monkeypatch.setattr(type(setting.problem().truth), "Z", property(lambda self: pytest.fail("Z* formed")))
+    try:
+        assert module.at_scale(setting)
+        yield
+    finally:
+        for f in caches:
+            f.cache_clear()
+
+
 @pytest.mark.parametrize("kind", ["rank_one", "completion"])
 def test_spectral_at_scale_measures_from_operator_applications_as_with_matrices(kind, monkeypatch):
     # past DENSE_MAX_D the spectral claim's M = A*(y) is a LinearOperator, its extreme eigenpairs
@@ -183,18 +204,9 @@ def test_spectral_at_scale_measures_from_operator_applications_as_with_matrices(
     dense = sp._constants(key)
     al, U = sp.trajectory(s)
     dense_ev = sp.evidence_from_trajectory(s, al, U)
-    monkeypatch.setattr(sp, "DENSE_MAX_D", 0)
-    monkeypatch.setattr(asm, "HAAR_DENSE_MAX_D", 0)
-    for f in (sp._constants, asm.normal_error):
-        f.cache_clear()
-    monkeypatch.setattr(type(s.problem().truth), "Z", property(lambda self: pytest.fail("Z* formed")))
-    try:
-        assert sp.at_scale(s)
+    with _forced_at_scale(monkeypatch, sp, s, sp._constants):
         got = sp._constants(key)
         ev = sp.evidence_from_trajectory(s, al, U)
-    finally:
-        for f in (sp._constants, asm.normal_error):
-            f.cache_clear()
     assert not isinstance(got.M, np.ndarray) and got.lam_hat.size == sp.AT_SCALE_TOP + 1
     rtol = 1e-12
     np.testing.assert_allclose(got.lam_hat[:-1], dense.lam_hat[:sp.AT_SCALE_TOP], rtol=rtol)
@@ -230,18 +242,9 @@ def test_underparameterised_at_scale_measures_from_hessian_products_as_with_matr
     ev = up.evidence(s)
     dense = {m.name: m for m in up.check(s, ev)[0]}
     steps, U_t = ev.steps, ev.U_t
-    monkeypatch.setattr(up, "DENSE_MAX_D", 0)
-    monkeypatch.setattr(asm, "HAAR_DENSE_MAX_D", 0)
-    for f in (up.references, asm.normal_error):
-        f.cache_clear()
-    monkeypatch.setattr(type(s.problem().truth), "Z", property(lambda self: pytest.fail("Z* formed")))
-    try:
-        assert up.at_scale(s)
+    with _forced_at_scale(monkeypatch, up, s, up.references):
         ev2 = up.trajectory_evidence(s, steps, U_t)
         got = {m.name: m for m in up.check(s, ev2)[0]}
-    finally:
-        for f in (up.references, asm.normal_error):
-            f.cache_clear()
     assert isinstance(ev2.hessian, up.ScaleHessian) and isinstance(ev2.Zs, up.Factored)
     lam = np.linalg.eigvalsh(ev.hessian)
     np.testing.assert_allclose(up.linear_rate(ev2.hessian.spectrum, s.rank, s.step),
