@@ -181,6 +181,19 @@ class FactoredOperator(SensingOperator):
         self._dense_guard("the (m, d, d) stack of sensing matrices", self.m * self.d * self.d * 8)
         return self._matrices()
 
+    def adjoint_operator(self, w) -> LinearOperator:
+        """``A*(w)`` as a symmetric d x d ``LinearOperator`` (products :meth:`adjoint_times`; no d x d
+        matrix), e.g. for ARPACK on M = A*(y) at large d."""
+        w = self._check_w(w)
+        d = self.d
+
+        def mm(V):
+            return self.adjoint_times(w, np.reshape(V, (d, -1)))
+
+        def mv(v):
+            return mm(v).ravel()
+        return LinearOperator((d, d), matvec=mv, rmatvec=mv, matmat=mm, rmatmat=mm, dtype=np.float64)
+
     def normal_operator(self) -> LinearOperator:
         """``A*A`` on ``svec(S^d)`` as a symmetric ``LinearOperator`` (O(D) vectors)."""
         def mv(z):

@@ -38,6 +38,8 @@ def test_factored_maps_agree_with_the_dense_maps(problem, r):
     # absolute floor at the scale of the terms (entries may cancel to zero)
     for got, want in ((op.forward_factor(P), op.forward(P @ P.T)), (op.forward_product(P, Q), op.forward(S)),
                       (op.adjoint_times(w, V), op.adjoint(w) @ V),
+                      (op.adjoint_operator(w) @ V, op.adjoint(w) @ V),
+                      (op.adjoint_operator(w) @ V[:, 0], op.adjoint(w) @ V[:, 0]),
                       (op.forward_svec(sensing.svec(S)), op.forward(S)),
                       (sensing.smat(op.adjoint_svec(w), op.d), op.adjoint(w)),
                       (op.as_linear_operator() @ sensing.svec(S), op.forward(S)),

@@ -50,7 +50,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import eigsh
 
 import sensing
 from sensing.groundtruth import HAAR_DENSE_MAX_D
@@ -172,12 +172,8 @@ def _clock_error_at_scale(setting: Setting, U0: np.ndarray, traj: sensing.Trajec
     (machine-precision tolerance, fixed start) and (I + μM)^tU_0 stepped up to the last early
     record; the same values as the eigenbasis formula to a few t eps relative (test)."""
     pb = setting.problem()
-    op, d, y, mu = pb.op, pb.d, np.asarray(pb.y, dtype=float), setting.step
-
-    def mv(v):
-        return op.adjoint_times(y, np.reshape(v, (d, -1)))
-
-    M = LinearOperator((d, d), matvec=lambda v: mv(v).ravel(), matmat=mv, dtype=np.float64)
+    d, mu = pb.d, setting.step
+    M = pb.op.adjoint_operator(pb.y)
     top = float(eigsh(M, k=1, which="LA", v0=np.full(d, 1.0 / np.sqrt(d)), return_eigenvectors=False)[0])
     worst = None
     for k in range(U0.shape[0]):
@@ -189,7 +185,7 @@ def _clock_error_at_scale(setting: Setting, U0: np.ndarray, traj: sensing.Trajec
         sp, at, now = np.array(U0[k], dtype=float), np.empty(t.size), 0
         for i in np.argsort(t, kind="stable"):
             for _ in range(int(t[i]) - now):
-                sp = sp + mu * mv(sp)
+                sp = sp + mu * M.matmat(sp)
             now = int(t[i])
             at[i] = np.linalg.svd(sp, compute_uv=False)[0] ** 2
         err = float(np.max(np.abs(lam[early] - at) / at))

@@ -128,7 +128,7 @@ from functools import lru_cache
 from typing import Callable
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import eigsh
 
 import sensing
 from sensing import tolerances
@@ -284,12 +284,7 @@ def _constants_at_scale(key: Setting) -> Constants:
     pb = key.problem()
     op, gt, d, mu = pb.op, pb.truth, key.d, key.step
     y = np.asarray(pb.y, dtype=float)
-
-    def mv(v):
-        return op.adjoint_times(y, np.reshape(v, (d, -1)))
-
-    M = LinearOperator((d, d), matvec=lambda v: mv(v).ravel(), matmat=mv, rmatvec=lambda v: mv(v).ravel(),
-                       dtype=np.float64)
+    M = op.adjoint_operator(y)
     v0 = np.full(d, 1.0 / np.sqrt(d))
     top, V = eigsh(M, k=AT_SCALE_TOP, which="LA", v0=v0)
     low = eigsh(M, k=1, which="SA", v0=v0, return_eigenvectors=False)
