@@ -269,18 +269,11 @@ def at_scale(setting: Setting) -> bool:
     return bool(getattr(setting.problem().op, "factored", False)) and setting.d > DENSE_MAX_D
 
 
-def _M_times(c: Constants, X: np.ndarray) -> np.ndarray:
-    """``M X`` for a stack ``X`` of shape (K, d, r)."""
-    if isinstance(c.M, np.ndarray):
-        return c.M @ X
-    return np.stack([c.M.matmat(x) for x in X])
-
-
 def _constants_at_scale(key: Setting) -> Constants:
     """:func:`_constants` from operator applications only: M v = A*(y) v (the loop's M at U = 0,
     ``op.adjoint_times``), its extreme eigenpairs by ARPACK (machine-precision tolerance, fixed
     start), Z*_1 as a factor, and ε₁ = ‖(𝒜*𝒜 − I)(Z* − Z*_1)‖ by ARPACK on v ↦ A*(A(XXᵀ − u uᵀ))v
-    − (XXᵀ − u uᵀ)v. Equal to the dense constants to round-off (tests/test_claim_spectral.py)."""
+    − (XXᵀ − u uᵀ)v. Equal to the dense constants to round-off (tests/test_claims_structured.py)."""
     pb = key.problem()
     op, gt, d, mu = pb.op, pb.truth, key.d, key.step
     y = np.asarray(pb.y, dtype=float)
@@ -515,7 +508,7 @@ def evidence_from_trajectory(setting: Setting, alphas_: np.ndarray, U: np.ndarra
     sp = U[0].copy()
     for t in range(T + 1):
         if t:
-            sp = P @ sp if dense else sp + setting.step * _M_times(c, sp)
+            sp = P @ sp if dense else sp + setting.step * np.stack([c.M.matmat(x) for x in sp])
         mismatch[:, t] = np.linalg.norm(U[t] - sp, ord=2, axis=(-2, -1))
         sp_norm[:, t] = np.linalg.norm(sp, ord=2, axis=(-2, -1))
     lam = np.linalg.svd(U, compute_uv=False) ** 2  # (T+1, K, q)
