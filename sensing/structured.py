@@ -149,6 +149,16 @@ class FactoredOperator(SensingOperator):
         """``||A*(w)||_F`` (an upper bound where stated by the subclass)."""
         raise NotImplementedError
 
+    def min_norm_energy(self, y) -> float:
+        """``||Z_0||_F^2`` of the minimum-Frobenius-norm symmetric solution Z_0 of ``A(Z) = y``.
+
+        ``Z_0 = smat(S^+ y)`` (``S``: the m x D matrix of the measurements in the orthonormal svec
+        basis), and ``||Z_0||_F^2 = y^T (S S^T)^+ y``: the subclass computes it from the
+        measurements' own m x m Gram matrix ``<A_i, A_j> / m``, never from S. For ``y = A(Z)``,
+        ``<Z_0, Z> = ||Z_0||_F^2`` (Z_0 is Z's projection on the row space), so the interpolant's
+        error is ``||Z_0 - Z||_F^2 = ||Z||_F^2 - ||Z_0||_F^2`` without forming Z_0 either."""
+        raise NotImplementedError
+
     # -------------------------------------------------------------- (d, d) maps
     def normal(self, Z) -> np.ndarray:
         """The normal map ``A*A(Z)`` (small d: it forms d x d matrices)."""
@@ -282,6 +292,27 @@ class RankOneOperator(FactoredOperator):
 
     def _matrices(self) -> np.ndarray:
         return np.ascontiguousarray(self.a[:, :, None] * self.a[:, None, :])
+
+    def min_norm_energy(self, y) -> float:
+        """``y^T K^+ y`` with ``K_ij = <a_i a_i^T, a_j a_j^T> / m = (a_i . a_j)^2 / m`` (m x m).
+
+        Generic a_i make K positive definite for m <= D (Cholesky, O(m^2 d + m^3)); past D, or
+        where Cholesky fails, K is singular and the pseudo-inverse comes from ``lstsq`` (SVD).
+        Memory: K and its factor, 2 m^2 doubles, under ``gram_memory_limit`` (at m = 10^4: 1.6 GB)."""
+        y = self._check_w(y, "y")
+        self._dense_guard("the m x m kernel of the rank-one measurements", 2 * self.m * self.m * 8)
+        K = self.a @ self.a.T
+        np.square(K, out=K)
+        K /= self.m
+        if self.m <= self.D:
+            try:  # the factor is a copy: K is intact for lstsq if it fails
+                c = scipy.linalg.cho_solve(scipy.linalg.cho_factor(K, lower=True, check_finite=False), y,
+                                           check_finite=False)
+                return float(y @ c)
+            except np.linalg.LinAlgError:  # K singular (a_i not generic): the pseudo-inverse below
+                pass
+        c = scipy.linalg.lstsq(K, y, check_finite=False)[0]
+        return float(y @ c)
 
     def dense_normal_work(self) -> int:
         # forward a_i^T Z a_i (2 d^2 each) and adjoint sum_i w_i a_i a_i^T (d^2 each)
@@ -490,6 +521,11 @@ class CompletionOperator(FactoredOperator):
     def adjoint_fro(self, w) -> float:
         """``sqrt(D/m) ||w||`` exactly (the B_k are orthonormal and distinct)."""
         return float(self.scale * np.linalg.norm(self._check_w(w)))
+
+    def min_norm_energy(self, y) -> float:
+        """``(m/D) ||y||^2`` exactly: the rows of S are ``sqrt(D/m)`` times distinct svec basis
+        vectors, so ``S S^T = (D/m) I`` and Z_0 is the zero-filled matrix of the observed entries."""
+        return float(np.sum(np.square(self._check_w(y, "y"))) / self.scale ** 2)
 
 
 # =================================================================== factories

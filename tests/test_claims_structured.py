@@ -286,3 +286,31 @@ def test_learning_times_clock_at_scale_is_the_dense_clock(kind, monkeypatch):
     monkeypatch.setattr(type(s.problem().truth), "Z", property(lambda self: pytest.fail("Z* formed")))
     got = lt.clock_error(s, req.U0, tr)
     assert dense is not None and got == pytest.approx(dense, rel=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["rank_one", "completion"])
+def test_overparameterised_at_scale_measures_without_matrices_as_with_them(kind, monkeypatch):
+    # past DENSE_MAX_D the over-parameterised claim reads Z* as the factor X, E_mn from the
+    # measurements' m x m Gram matrix (||Z0 - Z*||^2 = ||Z*||^2 - y^T (S S^T)^+ y) and the spectral
+    # separation from ARPACK on A*(y); forced at a small d every measurement and required
+    # assumption agrees with the dense path. rtol 1e-9 on the errors: factored distances agree to
+    # ~1e-14 relative, E_mn's difference of squares loses eps ||Z*||^2 / E_mn^2 (E_mn ~ 0.7 here).
+    from theorems.jin2023 import overparameterised as op_
+
+    claim = _claim("overparameterised")
+    s = claim.default_for(kind)
+    pb = s.problem()
+    dense_e_mn = float(np.linalg.norm(op_.min_norm_interpolant(pb) - pb.truth.Z)) / float(np.linalg.norm(pb.truth.Z))
+    dense = op_.evidence(s)
+    dense_sep = op_.separation_exponent(s)
+    dense_asm = {a.name: a.holds for a in claim.assumptions(s)}
+    with _forced_at_scale(monkeypatch, op_, s):
+        got = op_.evidence(s)
+        sep = op_.separation_exponent(s)
+        got_asm = {a.name: a.holds for a in claim.assumptions(s)}
+    assert dense.error_min_norm == pytest.approx(dense_e_mn, rel=1e-12)
+    assert got.error_min_norm == pytest.approx(dense_e_mn, rel=1e-9)
+    np.testing.assert_allclose(got.errors, dense.errors, rtol=1e-9)
+    assert got.error_large == pytest.approx(dense.error_large, rel=1e-9)
+    assert sep == pytest.approx(dense_sep, rel=1e-12)
+    assert got_asm == dense_asm
