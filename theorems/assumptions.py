@@ -63,11 +63,16 @@ def normal_error(setting: Setting) -> float:
 
 
 @lru_cache(maxsize=64)
-def rip_lower_bound(setting: Setting) -> float:
-    """Lower bound on delta_{2r*+1} from :func:`sensing.rip_estimate` (seeded by the setting)."""
-    pb = setting.problem()
+def rip_search(setting: Setting) -> sensing.RIPBound:
+    """The worst-direction search of :func:`sensing.rip_estimate` at order 2r*+1 (seeded by the
+    setting), both ends; one search per setting, shared by every check that reads it."""
     order = min(2 * setting.r_star + 1, setting.d)
-    return sensing.rip_estimate(pb.op, order, rng=setting.seed, restarts=3, iterations=40).delta
+    return sensing.rip_estimate(setting.problem().op, order, rng=setting.seed, restarts=3, iterations=40)
+
+
+def rip_lower_bound(setting: Setting) -> float:
+    """Lower bound on delta_{2r*+1} from :func:`rip_search`."""
+    return rip_search(setting).delta
 
 
 def distinct_eigenvalues(setting: Setting) -> AssumptionCheck:
