@@ -64,6 +64,13 @@ Reproduction (default instance: d = 20, eig(Z*) = 4, 2, 1, m = 26880 = required_
     distance to Z* (5.4e-5, 9.1e-9, 4.8e-12, 1.2e-14) decays like α^1.6–α^1.9: the columns of U
     outside the span of X stay at scale α and freeze once UUᵀ ≈ Z*, leaving an O(α²) residual;
     the last value is below the round-off floor (2.8e-12) and is left out.
+
+Structured operators at scale (r̂ = 5; README, "At the issue-14 scale")
+    Completion, d = 10⁴, |Ω| = 10⁶ (μ = 0.00467): OUT OF SCOPE (samples, practical RIP 1.36 >
+    τ/2), all 10 checks hold. Rank-one, d = 1000, m = 10⁴ (μ = 0.00309): OUT OF SCOPE (centred RIP
+    9.16 > 1), 6 of 10 checks fail — GD stays farther than half the target spacing from Z*_1 and
+    Z*_2 and its α-exponents are below p_min: at this m rank-one measurements do not show the
+    incremental plateaus (docs/figures/structured_incremental.png).
 """
 from __future__ import annotations
 

@@ -120,6 +120,11 @@ Finding
     of Z*_1 (sin∠(v̂₁, û*₁) ≈ 2e-2). Alignment with v̂₁ that improves with α belongs to the end of
     the spectral phase (Lemma C.3's T^sp), which is where (c) checks it; at t₁ we check alignment
     with v₁ up to O(δ).
+
+    Structured operators at scale (README, "At the issue-14 scale"): on completion d = 10⁴,
+    |Ω| = 10⁶ and on rank-one d = 1000, m = 10⁴ there is no spectral phase (δ₁ ≥ 36.5, resp. the
+    centred RIP 9.16, puts Lemma C.1's bound above the signal; Wedin bound ∞): OUT OF SCOPE, the
+    two Wedin-bounded checks fail and 6 of 8 hold.
 """
 from __future__ import annotations
 

@@ -104,7 +104,9 @@ At scale
     and λ⁺_min by ARPACK, which is all ρ, ρ_min and the isolation check read), the linearisation's
     JⁿE_i is n Hessian-vector products, and Z*_r̂, X_r̂X_r̂ᵀ are factors (distances by QR of the
     stacked factors). Forced at small d every measurement equals the dense one
-    (tests/test_claims_structured.py).
+    (tests/test_claims_structured.py). Measured on completion, d = 10⁴, |Ω| = 10⁶, eig 6, 5, …, 1,
+    r̂ = 5 (μ = 0.00245): OUT OF SCOPE (samples, practical RIP 2.18), all 9 checks hold —
+    U_TU_Tᵀ = Z*_5 to 2.2 × 10⁻¹³, gap to X_5X_5ᵀ 0.23, final rate 0.9978 = the linearisation's.
 """
 from __future__ import annotations
 
