@@ -68,6 +68,21 @@ def test_the_same_instance_through_operator_from_matrices_is_the_same_operator(k
                       rtol=tolerances.rtol_iterative())
 
 
+@pytest.mark.parametrize("kind,d,m", [("rank_one", 6, 12), ("rank_one", 5, 40), ("completion", 6, 12),
+                                      ("completion", 5, 15)])
+def test_min_norm_energy_is_that_of_the_least_squares_preimage(kind, d, m):
+    # ||Z_0||_F^2 from the measurements' m x m Gram matrix (Cholesky for m <= D, lstsq past it:
+    # rank-one m = 40 > D = 15; completion exactly (m/D)||y||^2) against ||lstsq(S, y)||^2 of the
+    # dense twin; rtol: lstsq and Cholesky are backward stable, K is well conditioned here
+    op = structured(kind, d, m, np.random.default_rng(2))
+    rng = np.random.default_rng(3)
+    y = op.forward(random_symmetric(rng, d))
+    z0, _ = _dense_twin(op).solution(y)
+    assert op.min_norm_energy(y) == pytest.approx(float(z0 @ z0), rel=1e-10)
+    with pytest.raises(ValueError, match="y must have shape"):
+        op.min_norm_energy(y[:-1])
+
+
 def test_completion_scaling_makes_full_observation_the_identity_operator():
     # A_k = sqrt(D) B_k: with every entry observed, A(Z) = svec(Z) and A*A = I exactly, so the
     # uniform draw of m of the D entries has E A*A = (m/D)(D/m) I = I (the Gaussian ensemble's)
