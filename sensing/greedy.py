@@ -31,9 +31,24 @@ from scipy.sparse.linalg import eigsh
 from . import tolerances
 from ._validation import nonneg_int, positive_scalar
 from .descent import gradient_descent, operator_norm, safe_step_size
+from .groundtruth import HAAR_DENSE_MAX_D
 from .linalg import smat
 from .objective import gradient, loss, residual
 from .operators import SensingOperator, check_measurements, check_operator
+
+#: Past this d a structured operator's −∇f(W) is a ``LinearOperator`` (products A*(r)V, no d × d
+#: matrix) and the norms of the round-off levels come from factors and operator applications.
+DENSE_MAX_D = HAAR_DENSE_MAX_D
+
+
+def at_scale(op: SensingOperator) -> bool:
+    """Whether GLRL runs without d × d matrices: a structured operator past :data:`DENSE_MAX_D`."""
+    return bool(getattr(op, "factored", False)) and op.d > DENSE_MAX_D
+
+
+def _gram_fro(U: np.ndarray) -> float:
+    """‖UUᵀ‖_F as ‖UᵀU‖_F (the same nonzero eigenvalues; r × r instead of d × d)."""
+    return float(np.linalg.norm(U.T @ U)) if U.shape[1] else 0.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,13 @@ def negative_gradient_matrix(op: SensingOperator, y, U) -> np.ndarray:
     return -smat(op.adjoint_svec(residual(op, y, U)), op.d)
 
 
+def negative_gradient_operator(op: SensingOperator, y, U):
+    """−∇f(W) as a symmetric d × d ``LinearOperator`` of a structured operator (products
+    ``A*(w)V``, :meth:`sensing.structured.FactoredOperator.adjoint_operator`; no d × d matrix)."""
+    y = np.asarray(y, dtype=np.float64)
+    return op.adjoint_operator(y if U.shape[1] == 0 else -residual(op, y, U))
+
+
 def stop_tolerance(op: SensingOperator, y, U) -> float:
     """Round-off level of λ_max(−∇f(W)): the entries of 𝒜*(r) are sums of m (or D) products
     whose rounding error grows like √n·eps (Higham's probabilistic bound, C = 10 as in
@@ -125,8 +147,12 @@ def stop_tolerance(op: SensingOperator, y, U) -> float:
     the size of the terms that cancel in r = 𝒜(UUᵀ) − y."""
     n = op.m if op.m < op.D else op.D
     nrm = operator_norm(op)
-    scale = max(float(np.linalg.norm(U @ U.T)) if U.shape[1] else 0.0,
-                float(np.linalg.norm(smat(op.adjoint_svec(np.asarray(y, dtype=np.float64)), op.d), 2)) / nrm)
+    y = np.asarray(y, dtype=np.float64)
+    if at_scale(op):
+        scale = max(_gram_fro(U), op.adjoint_norm(y) / nrm)
+    else:
+        scale = max(float(np.linalg.norm(U @ U.T)) if U.shape[1] else 0.0,
+                    float(np.linalg.norm(smat(op.adjoint_svec(y), op.d), 2)) / nrm)
     return 10.0 * np.sqrt(n) * tolerances.eps() * nrm * scale * np.sqrt(op.d)
 
 
@@ -139,9 +165,9 @@ def residual_at_roundoff(op: SensingOperator, y, U) -> bool:
         float(np.linalg.norm(fit)) + float(np.linalg.norm(y)))
 
 
-def top_eigenpair(A: np.ndarray) -> tuple[float, np.ndarray]:
-    """(λ_max, unit eigenvector) of a symmetric matrix: ``eigsh`` from a fixed start (repeatable),
-    a dense solver when d is too small for ARPACK."""
+def top_eigenpair(A) -> tuple[float, np.ndarray]:
+    """(λ_max, unit eigenvector) of a symmetric matrix or ``LinearOperator``: ``eigsh`` from a
+    fixed start (repeatable), a dense solver when d is too small for ARPACK."""
     d = A.shape[0]
     if d <= 3:
         w, V = scipy.linalg.eigh(A)
@@ -189,8 +215,12 @@ def glrl(op: SensingOperator, y, *, epsilon: float, max_rank: int | None = None,
     U = np.zeros((d, 0))
     stages = []
     lam, tau = 0.0, 0.0
+    scale = at_scale(op)
+    neg_grad = negative_gradient_operator if scale else negative_gradient_matrix
+    # ‖𝒜*(y)‖_F of the gradient tolerance: exact from the structured operator (no d × d matrix)
+    y_fro = op.adjoint_fro(y) if scale else float(np.linalg.norm(smat(op.adjoint_svec(y), d)))
     for s in range(1, R + 2):
-        lam, u = top_eigenpair(negative_gradient_matrix(op, y, U))
+        lam, u = top_eigenpair(neg_grad(op, y, U))
         tau = stop_tolerance(op, y, U)
         # where W fits y to round-off (m < D: an interpolating W of low rank), −∇f = 𝒜*(r) is
         # rounding noise whatever its top eigenvalue: the greedy test has nothing left to find
@@ -215,8 +245,8 @@ def glrl(op: SensingOperator, y, *, epsilon: float, max_rank: int | None = None,
             g = float(np.linalg.norm(gradient(op, y, U)))
             gtol = tolerances.gradient_roundoff(
                 dim=op.D, normal_norm=operator_norm(op),
-                target_norm=max(float(np.linalg.norm(U @ U.T)),
-                                float(np.linalg.norm(smat(op.adjoint_svec(y), d))) / operator_norm(op)),
+                target_norm=max(_gram_fro(U) if scale else float(np.linalg.norm(U @ U.T)),
+                                y_fro / operator_norm(op)),
                 factor_norm=float(np.linalg.norm(U, 2)))
             if g <= gtol:
                 converged = True

@@ -314,3 +314,36 @@ def test_overparameterised_at_scale_measures_without_matrices_as_with_them(kind,
     assert got.error_large == pytest.approx(dense.error_large, rel=1e-9)
     assert sep == pytest.approx(dense_sep, rel=1e-12)
     assert got_asm == dense_asm
+
+
+@pytest.mark.parametrize("kind,changes", [("rank_one", dict(d=8, m=3000)), ("completion", dict(d=12))])
+def test_glrl_at_scale_measures_from_factors_as_with_matrices(kind, changes, monkeypatch):
+    # past DENSE_MAX_D GLRL's -grad f is a LinearOperator (sensing.greedy.at_scale), its stages,
+    # Z*_s and the references are factors and the top eigenpairs of A*(y) come from ARPACK; forced
+    # at a small d every measurement and verdict equals the dense one. Distances: rtol 1e-12 with
+    # the claim's own resolution (distance_floor) as atol; GLRL's last eigenvalue sits at its
+    # round-off level, so it is compared to within its stop tolerance.
+    from sensing import greedy
+    from theorems.li2021 import glrl as gl
+
+    s = _claim("glrl").default_for(kind, **changes)
+    gl._glrl.cache_clear()
+    gl._minimisers.cache_clear()
+    dense = gl.evidence(s)
+    dense_checks = [(m.name, m.holds) for m in gl.check(s, dense)[0]]
+    monkeypatch.setattr(greedy, "DENSE_MAX_D", 0)
+    monkeypatch.setattr(greedy, "negative_gradient_matrix", lambda *a: pytest.fail("dense -grad f formed"))
+    with _forced_at_scale(monkeypatch, gl, s, gl._glrl, gl._minimisers):
+        got = gl.evidence(s)
+        got_checks = [(m.name, m.holds) for m in gl.check(s, got)[0]]
+    assert all(isinstance(w, gl.sensing.Factored) for w in got.stage_W + got.targets)
+    assert got_checks == dense_checks
+    for name in ("min_distance", "trajectory_gap"):
+        np.testing.assert_allclose(getattr(got, name), getattr(dense, name), rtol=1e-12,
+                                   atol=dense.distance_floor, err_msg=name)
+    for name in ("visit", "half_gd", "half_glrl"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(dense, name), err_msg=name)
+    for name in ("stage_floor", "direction_floor", "stop_tolerance", "rates", "epsilons"):
+        np.testing.assert_allclose(getattr(got, name), getattr(dense, name), rtol=1e-12, err_msg=name)
+    assert abs(got.final_eigenvalue - dense.final_eigenvalue) <= dense.stop_tolerance
+    assert got.rank == dense.rank and got.stopped == dense.stopped

@@ -94,9 +94,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.sparse.linalg import eigsh
 
 import sensing
 from sensing import greedy, tolerances
+from sensing.groundtruth import HAAR_DENSE_MAX_D
 from sensing.minimizers import normal_space_curvature
 
 from .. import assumptions as asm
@@ -116,6 +118,30 @@ FP_FACTOR = 10.0  # the constant of the round-off bounds (sensing.tolerances)
 _EIG = (4.0, 2.0, 1.0)
 DEFAULT = Setting(d=10, eigenvalues=_EIG, m=sst.required_m(_EIG, 10), operator="gaussian", rank=10,
                   alpha=5e-3, step=0.02, seed=0)
+
+
+#: Past this d a structured operator's instance is run without d x d matrices (:func:`at_scale`).
+DENSE_MAX_D = HAAR_DENSE_MAX_D
+
+
+def at_scale(setting: Setting) -> bool:
+    """Whether the claim runs without d x d matrices: a structured operator (:mod:`sensing.structured`)
+    at d > :data:`DENSE_MAX_D`. GLRL's −∇f is then a LinearOperator (:func:`sensing.greedy.at_scale`),
+    its stages, the Z*_s and the references are factors (:class:`sensing.Factored`, distances by QR
+    of the stacked factors) and the top eigenpairs of 𝒜*(y) come from ARPACK."""
+    return bool(getattr(setting.problem().op, "factored", False)) and setting.d > DENSE_MAX_D
+
+
+def _stage_W(setting: Setting, stage):
+    """W_s = UUᵀ of a GLRL stage, as a factor at scale."""
+    return sensing.Factored(stage.U) if at_scale(setting) else stage.W
+
+
+def _top_eigenvalue(W) -> float:
+    """λ₁ of W = UUᵀ (a (d, d) array, or a factor: the top eigenvalue of UᵀU)."""
+    if isinstance(W, sensing.Factored):
+        return float(np.linalg.eigvalsh(W.V.T @ W.V)[-1])
+    return float(np.linalg.eigvalsh(W)[-1])
 
 
 # ----------------------------------------------------------------------------- GLRL and targets
@@ -143,7 +169,7 @@ def _minimisers(key: Setting):
         else:
             z = sensing.sensing_minimizer(pb.op, pb.y, s)
             U, gtol = z.U, z.grad_tol
-        out.append((U @ U.T, float(np.linalg.norm(U, 2)), float(gtol),
+        out.append((sensing.Factored(U) if at_scale(key) else U @ U.T, float(np.linalg.norm(U, 2)), float(gtol),
                     normal_space_curvature(pb.op, pb.y, U)))
     return tuple(out)
 
@@ -163,6 +189,15 @@ def _M(setting: Setting) -> np.ndarray:
 
 
 def _top_eigvecs(setting: Setting):
+    """Eigenvalues of M = 𝒜*(y), largest first, and their eigenvectors: all of them (dense
+    ``eigh``), or at scale the r* + 1 largest (ARPACK, machine-precision tolerance, fixed start),
+    which is all the claim reads (λ₁, λ₂, the stage rates λ_s for s ≤ r*, v̂₁)."""
+    if at_scale(setting):
+        pb, d = setting.problem(), setting.d
+        w, V = eigsh(pb.op.adjoint_operator(pb.y), k=min(setting.r_star + 1, d - 1), which="LA",
+                     v0=np.full(d, 1.0 / np.sqrt(d)))
+        order = np.argsort(w)[::-1]
+        return w[order], V[:, order]
     w, V = np.linalg.eigh(_M(setting))
     return w[::-1], V[:, ::-1]
 
@@ -211,10 +246,10 @@ def plan(setting: Setting, *, stages=None) -> tuple:
     GLRL's W_s every step, with snapshots of U_t up to the end of the stage-1 window of the
     smallest α."""
     g = run_glrl(setting)
-    W = [st.W for st in g.stages] if stages is None else list(stages)
+    W = [_stage_W(setting, st) for st in g.stages] if stages is None else list(stages)
     al = alphas(setting)
     T = int(jin.horizons(setting.replace(rank=max(setting.rank, setting.r_star)), al).max())
-    lam1 = float(np.linalg.eigvalsh(W[0])[-1]) if W else 1.0
+    lam1 = _top_eigenvalue(W[0]) if W else 1.0
     c = float(np.linalg.norm(setting.ubar().T @ _top_eigvecs(setting)[1][:, 0]))
     rate = math.log1p(setting.step * lam1)
     t_half = math.log(HALF * lam1 / (al.min() * max(c, 1e-12)) ** 2) / (2.0 * rate)
@@ -252,7 +287,7 @@ def evidence(setting: Setting, *, dynamics=None, trajectory_epsilon: float | Non
     u1 = g.stage(1).direction if g.rank else np.full(setting.d, np.nan)
 
     # ---- the GD sweep
-    W = [st.W for st in g.stages]
+    W = [_stage_W(setting, st) for st in g.stages]
     S = len(W)
     al = alphas(setting)
     K = al.size
@@ -266,8 +301,7 @@ def evidence(setting: Setting, *, dynamics=None, trajectory_epsilon: float | Non
     for s in range(1, S + 1):
         dist = np.array(tr.distance(f"stage{s}"), dtype=float)
         dist[steps[None, :] > Tk[:, None]] = np.inf
-        prev = W[s - 2] if s > 1 else np.zeros_like(W[0])
-        entry = HALF * float(np.linalg.norm(W[s - 1] - prev))
+        entry = HALF * (jin._fro_diff(W[s - 1], W[s - 2]) if s > 1 else jin._fro(W[0]))
         for k in range(K):
             m = float(np.min(dist[k]))
             min_d[k, s - 1] = m
@@ -276,7 +310,7 @@ def evidence(setting: Setting, *, dynamics=None, trajectory_epsilon: float | Non
     rates = np.array([math.log1p(setting.step * float(w[s - 1])) for s in range(1, S + 1)])
 
     # ---- stage 1: GD against GLRL at matched epsilon
-    lam1 = float(np.linalg.eigvalsh(W[0])[-1]) if S else np.nan
+    lam1 = _top_eigenvalue(W[0]) if S else np.nan
     a = window_half_width(setting, lam1) if S else 0
     c = float(np.linalg.norm(setting.ubar().T @ u1)) if S else np.nan
     eps_k = (al * c) ** 2 if trajectory_epsilon is None else np.full(K, float(trajectory_epsilon))
@@ -289,8 +323,8 @@ def evidence(setting: Setting, *, dynamics=None, trajectory_epsilon: float | Non
         if not S:
             break
         gk = run_glrl(setting, epsilon=eps_k[k], max_rank=1, path_every=1).stage(1)
-        P = np.einsum("nia,nja->nij", gk.path, gk.path)  # W^GLRL at path_steps (every step)
-        lam_gl = np.linalg.eigvalsh(P)[:, -1]
+        # λ₁ of W^GLRL = UUᵀ at path_steps (every step), from UᵀU (the same nonzero eigenvalues)
+        lam_gl = np.linalg.eigvalsh(np.einsum("nia,nib->nab", gk.path, gk.path))[:, -1]
         half_gl[k] = int(gk.path_steps[_first(lam_gl >= HALF * lam1)])
         half_gd[k] = int(steps[_first(lam_gd[k] >= HALF * lam1)])
         if half_gd[k] < 0 or half_gd[k] + a > snap_t[-1]:
@@ -298,9 +332,12 @@ def evidence(setting: Setting, *, dynamics=None, trajectory_epsilon: float | Non
         worst = 0.0
         for t in range(max(0, half_gd[k] - a), half_gd[k] + a + 1):
             j = min(t, gk.path_steps[-1])  # held at W_1 once converged
-            Wg = P[int(np.searchsorted(gk.path_steps, j))]
+            Ug = gk.path[int(np.searchsorted(gk.path_steps, j))]
             Ut = tr.snapshots[t][k]
-            worst = max(worst, float(np.linalg.norm(Ut @ Ut.T - Wg)))
+            # ‖U_tU_tᵀ − U_gU_gᵀ‖_F: dense below DENSE_MAX_D, else by QR of the stacked factors
+            gap_t = (sensing.factored.factored_distance(Ut, Ug) if at_scale(setting)
+                     else float(np.linalg.norm(Ut @ Ut.T - Ug @ Ug.T)))
+            worst = max(worst, gap_t)
         gap[k] = worst
     pred = (1.0 - rates[1] / rates[0]) if S > 1 else float("nan")
     return Evidence(al, Tk, tuple(W), tuple(m[0] for m in mins), np.array(floors),
@@ -339,7 +376,7 @@ def check(setting: Setting, ev: Evidence):
     out = []
     r = setting.r_star
     n = min(len(ev.stage_W), r)
-    dist = [float(np.linalg.norm(ev.stage_W[s] - ev.targets[s])) for s in range(n)]
+    dist = [jin._fro_diff(ev.stage_W[s], ev.targets[s]) for s in range(n)]
     out.append(Measurement(
         "‖W_s − Z*_s‖_F, s ≤ r* (GLRL stage vs rank-s sensing minimiser)", dist,
         f"≤ round-off floors 4‖U*_s‖(g_GLRL + g_min)/λ+_s = "
