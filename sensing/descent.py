@@ -150,7 +150,8 @@ class Trajectory:
     reference_names : tuple of str
         Names of the reference matrices, in the column order of ``distances``.
     snapshots : dict
-        ``{t: U_t}`` for each requested snapshot step.
+        ``{t: U_t}`` for each requested snapshot step (views of one buffer when the built-in loop
+        recorded them: :meth:`snapshot_stack`).
     step_size, steps, mode, dtype
         The run's parameters: mu, T, the operator mode used and the working dtype.
     stagnation : str or None
@@ -175,10 +176,22 @@ class Trajectory:
     dtype: str = "float64"
     stagnation: str | None = None
     stagnation_by_run: tuple = ()
+    _snapshot_buffer: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def batched(self) -> bool:
         return self.U.ndim == 3
+
+    def snapshot_stack(self) -> np.ndarray:
+        """The snapshots in step order as one array, shape ``(n,) + U.shape``.
+
+        The built-in loop writes its snapshots into one preallocated buffer and this returns it
+        (no copy: it shares memory with :attr:`snapshots`); a trajectory assembled elsewhere
+        (a user's dynamics) gets a stack of the dict's values. At d = 10^4 a copy would double
+        the largest array of a run (2.35 GB for spectral's 1466 snapshots of K = 4, r-hat = 5)."""
+        if self._snapshot_buffer is not None:
+            return self._snapshot_buffer
+        return np.stack([np.asarray(self.snapshots[t]) for t in sorted(self.snapshots)])
 
     def distance(self, name: str) -> np.ndarray:
         """Recorded ``||U_t U_t^T - R||_F`` for the reference called ``name``."""
@@ -205,7 +218,8 @@ class Trajectory:
                           {t: u[k] for t, u in self.snapshots.items()}, self.step_size,
                           self.steps, self.mode, self.dtype,
                           self.stagnation_by_run[k] if self.stagnation_by_run else None,
-                          (self.stagnation_by_run[k],) if self.stagnation_by_run else ())
+                          (self.stagnation_by_run[k],) if self.stagnation_by_run else (),
+                          None if self._snapshot_buffer is None else self._snapshot_buffer[:, k])
 
 
 class NormalMap:
@@ -607,6 +621,9 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     eig = np.empty((K, rec.size, q))
     dist = np.empty((K, rec.size, len(names)))
     snaps: dict = {}
+    # every snapshot in one buffer, in step order (Trajectory.snapshot_stack: no second copy)
+    slot = {s: i for i, s in enumerate(sorted(snap_steps))}
+    snap_buf = np.empty((len(slot),) + (U.shape if batched else U.shape[1:]), dtype=U.dtype)
     qmax, checked = None, 0  # divergence threshold on quad (set at t = 0); steps already checked
     i_rec = 0
     with np.errstate(over="ignore", invalid="ignore"):
@@ -642,7 +659,8 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
                         hook(i_rec, t, U, Z)
                     i_rec += 1
                 if t in snap_steps:
-                    snaps[t] = U.copy() if batched else U[0].copy()
+                    snap_buf[slot[t]] = U if batched else U[0]
+                    snaps[t] = snap_buf[slot[t]]
                 if t == T:
                     break
                 next_stop = next(stops)
@@ -655,7 +673,7 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     if text is not None:
         warnings.warn(text, StagnationWarning, stacklevel=2)
     return Trajectory(U, loss, rec, eig, dist, names, snaps, mu, T, normal.mode, dtype.name,
-                      text, tuple(stag))
+                      text, tuple(stag), snap_buf if slot else None)
 
 
 def stagnation_window(steps: int) -> int:

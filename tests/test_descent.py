@@ -70,6 +70,27 @@ def test_records_are_what_they_say():
     assert np.isclose(tr.distance("X1")[-1], np.linalg.norm(tr.U @ tr.U.T - Z1), rtol=1e-12)
 
 
+def test_snapshot_stack_is_the_loops_own_buffer_in_step_order():
+    # the snapshots are views of one buffer (no second copy of the largest array of a run, e.g.
+    # spectral's at d = 10^4); a batch's select(k) keeps its slice; a trajectory assembled
+    # elsewhere stacks its dict
+    pb = sensing.make_problem(8, eigenvalues=[4.0, 2.0, 1.0], m=60, seed=2)
+    U0 = np.stack([sensing.initial_factor(8, 3, a, 3) for a in (1e-2, 1e-3)])
+    tr = sensing.gradient_descent(pb.op, pb.y, U0, step=0.02, steps=20, snapshots=[20, 0, 7])
+    stack = tr.snapshot_stack()
+    assert stack.shape == (3, 2, 8, 3)
+    for i, t in enumerate([0, 7, 20]):
+        assert np.shares_memory(stack, tr.snapshots[t])
+        np.testing.assert_array_equal(stack[i], tr.snapshots[t])
+    np.testing.assert_array_equal(stack[0], U0)
+    np.testing.assert_array_equal(stack[-1], tr.U)
+    one = tr.select(1)
+    np.testing.assert_array_equal(one.snapshot_stack(), stack[:, 1])
+    rebuilt = sensing.Trajectory(tr.U, tr.loss, tr.record_steps, tr.eigenvalues, tr.distances,
+                                 tr.reference_names, {t: v.copy() for t, v in tr.snapshots.items()})
+    np.testing.assert_array_equal(rebuilt.snapshot_stack(), stack)
+
+
 def test_one_operator_application_per_step():
     # the deterministic guard of the hot loop: T+1 loss evaluations, each one Gram product
     # (or one forward and one adjoint), per trajectory; nothing hidden.
