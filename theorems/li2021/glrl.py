@@ -82,6 +82,9 @@ At scale
     dense one (tests/test_claims_structured.py). Completion, d = 10⁴, |Ω| = 10⁶, r̂ = 5,
     μ = 0.0197: OUT OF SCOPE (practical RIP 1.36 > τ/2, samples), all 10 checks hold — stages
     equal to Z*_s to ≤ 2e-9 (floors ≥ 3e-8), stop at r* = 3, stage-1 gap ∝ α^0.48 (derived 0.48).
+    Rank-one, d = 1000, m = 10⁴ (dense path; μ = 0.00427): OUT OF SCOPE (centred RIP 9.16 > 1);
+    GLRL's stages are still Z*_s to 4e-8, but GD does not pass near W_2 (exponent 0.014) and its
+    visits of W_2, W_3 are not linear in log(1/α): 3 of 10 checks fail.
 
 Measured on the default (d = 10, eig (4, 2, 1), m = 13440 Gaussian, r̂ = 10, μ = 0.02,
 α = 5e-3 … 5e-9; verify 0.6 s). GLRL (ε = 1e-8): stages λ = 3.95, 1.99, 0.986, 1000/2000/2000
