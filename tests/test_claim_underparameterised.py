@@ -187,3 +187,15 @@ def test_a_trajectory_slowed_three_times_before_its_last_chunks_fails_the_chunk_
     mid = (max(a for a, _ in win) + min(b for _, b in win)) // 2
     steps = np.where(np.arange(len(ev.steps)) <= mid, 3 * ev.steps, ev.steps + 2 * ev.steps[mid])
     assert_fails_on(judge(steps=steps), claim.CHUNK_RATES)
+
+
+def test_procrustes_distances_in_chunks_are_the_same_bits(monkeypatch):
+    # chunked over the snapshots (a d = 10^4 run's stack is 1.6 GB): per-matrix products and SVDs,
+    # so any chunk size gives the whole-stack result exactly
+    rng = np.random.default_rng(0)
+    U, Us = rng.standard_normal((30, 3, 12, 2)), rng.standard_normal((12, 2))
+    whole = claim.procrustes_distances(U, Us)
+    monkeypatch.setattr(claim, "PROCRUSTES_CHUNK_BYTES", 7 * U[0].nbytes)
+    np.testing.assert_array_equal(claim.procrustes_distances(U, Us), whole)
+    P, _, Qt = np.linalg.svd(Us.T @ U[4, 1])
+    assert whole[1, 4] == pytest.approx(np.linalg.norm(U[4, 1] - Us @ (P @ Qt)), rel=1e-14)
