@@ -148,7 +148,7 @@ from .. import assumptions as asm
 from .._core import AssumptionCheck, Claim, Measurement, Setting, RunRequest, execute
 # "decays" is defined once, with incremental's power laws: the fitted law must shrink E at least
 # MIN_DECAY-fold across the sweep, p >= p_min = log(2)/log(alpha_max/alpha_min)
-from .incremental import MIN_DECAY, min_exponent
+from .incremental import MIN_DECAY, _truth_fro, min_exponent  # ||Z*||_F without Z* on a structured operator
 
 ALPHA_DECADES = tuple(range(7))  # the small-alpha sweep: alpha_0 * 10^-k
 SIGNIFICANCE = 0.005  # one-sided level of the test p > 0
@@ -175,12 +175,6 @@ def at_scale(setting: Setting) -> bool:
     the measurements' m x m Gram matrix (:func:`min_norm_error`) and the spectral separation from
     ARPACK on A*(y) as a LinearOperator."""
     return bool(getattr(setting.problem().op, "factored", False)) and setting.d > DENSE_MAX_D
-
-
-def _truth_fro(setting: Setting) -> float:
-    """``||Z*||_F``; from the eigenvalues where Z* is not formed."""
-    gt = setting.problem().truth
-    return float(np.linalg.norm(gt.eigenvalues)) if at_scale(setting) else float(np.linalg.norm(gt.Z))
 
 
 def dof(d: int, r: int) -> float:
