@@ -36,7 +36,7 @@ import scipy.sparse
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ._validation import as_float_array, nonneg_int
-from .linalg import smat, svec
+from .linalg import smat, svec, sym_index
 from .operators import DEFAULT_GRAM_MEMORY_LIMIT, SensingOperator
 
 #: Rows of ``a`` per block in the (d, d) maps of the rank-one operator: the block's (rows x d)
@@ -100,6 +100,16 @@ class FactoredOperator(SensingOperator):
     def gram(self, dtype=np.float64) -> np.ndarray:
         raise ValueError(f"{self!r} stores no S and forms no Gram matrix: gradient descent runs it "
                          "in mode 'factored' (mode='auto')")
+
+    def normal_matrix(self) -> np.ndarray:
+        """``A*A`` on S^d as a dense (D, D) matrix in svec coordinates (small d only).
+
+        Not a Gram mode (gradient descent never uses it): the landscape checks, which need
+        ``G = S^T S / m`` itself, call it at small d. Generic: D normal maps of the svec basis,
+        O(D) applications; the subclasses have closed forms. Guarded by ``gram_memory_limit``."""
+        self._dense_guard("the D x D normal matrix", 2 * self.D * self.D * 8)
+        G = self.adjoint_svec(self.forward_svec(np.eye(self.D)))
+        return 0.5 * (G + G.T)
 
     def solution(self, y):
         raise ValueError(f"{self!r} has no Gram mode, hence no least-squares preimage; mode 'factored' "
@@ -292,6 +302,11 @@ class RankOneOperator(FactoredOperator):
 
     def _matrices(self) -> np.ndarray:
         return np.ascontiguousarray(self.a[:, :, None] * self.a[:, None, :])
+
+    def normal_matrix(self) -> np.ndarray:
+        """``(1/m) sum_i s_i s_i^T`` with ``s_i = svec(a_i a_i^T)`` (:func:`rank_one_gram_sum`): O(m D^2)."""
+        self._dense_guard("the D x D normal matrix", 2 * self.D * self.D * 8)
+        return rank_one_gram_sum(self.a) / self.m
 
     def min_norm_energy(self, y) -> float:
         """``y^T K^+ y`` with ``K_ij = <a_i a_i^T, a_j a_j^T> / m = (a_i . a_j)^2 / m`` (m x m).
@@ -505,6 +520,13 @@ class CompletionOperator(FactoredOperator):
         A[k, self._hi, self._lo] = val
         return A
 
+    def normal_matrix(self) -> np.ndarray:
+        """``(D/m) diag(1_Omega)`` in svec coordinates: the observed entries' basis elements."""
+        self._dense_guard("the D x D normal matrix", self.D * self.D * 8)
+        G = np.zeros((self.D, self.D))
+        G[self.positions, self.positions] = self.D / self.m
+        return G
+
     def dense_normal_work(self) -> int:
         # read the observed entries, fill a d x d matrix
         return 2 * self.m + self.d ** 2
@@ -529,6 +551,24 @@ class CompletionOperator(FactoredOperator):
 
 
 # =================================================================== factories
+def rank_one_gram_sum(a, *, block: int = 4096) -> np.ndarray:
+    """``sum_i s_i s_i^T`` over ``s_i = svec(a_i a_i^T)`` for the rows a_i of ``a`` (n, d).
+
+    The unnormalised Gram matrix of rank-one measurements (D x D): :meth:`RankOneOperator.normal_matrix`
+    divides it by m, and sums over fresh vectors add to it (nested operators). Built ``block`` rows
+    at a time (one syrk-shaped product each), O(n D^2) work and O(block D + D^2) memory.
+    """
+    a = as_float_array(a, "a", ndim=2)
+    n, d = a.shape
+    idx = sym_index(d)
+    W = np.zeros((idx.D, idx.D))
+    for s in range(0, n, block):
+        ab = a[s:s + block]
+        rows = (ab[:, :, None] * ab[:, None, :]).reshape(ab.shape[0], d * d)[:, idx.flat] * idx.weight
+        W += rows.T @ rows
+    return 0.5 * (W + W.T)
+
+
 def _int_array(value, name: str) -> np.ndarray:
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an integer array, got {type(value).__name__}")
@@ -600,11 +640,22 @@ def random_completion_operator(m: int, d: int, rng=None, **kwargs) -> Completion
     if m > D:
         raise ValueError(f"m = {m} entries requested, but a symmetric {d} x {d} matrix has only D = {D}")
     lin = np.sort(np.random.default_rng(rng).choice(D, size=m, replace=False))
+    return completion_from_positions(d, lin, kind="completion", **kwargs)
+
+
+def completion_from_positions(d: int, positions, *, kind: str = "entries", **kwargs) -> CompletionOperator:
+    """Entry sampling of the entries at svec ``positions`` (row-major upper triangle, as
+    :attr:`CompletionOperator.positions`), in that order: e.g. a nested set of entries that
+    extends an operator's own."""
+    lin = _int_array(positions, "positions")
+    D = d * (d + 1) // 2
+    if lin.min() < 0 or lin.max() >= D:
+        raise ValueError(f"positions must be in [0, D) = [0, {D}), got [{lin.min()}, {lin.max()}]")
     i = np.arange(d, dtype=np.int64)
     starts = i * d - i * (i - 1) // 2  # svec position of (i, i)
     rows = np.searchsorted(starts, lin, side="right") - 1
     cols = lin - starts[rows] + rows
-    return CompletionOperator(d, rows, cols, "completion", **kwargs)
+    return CompletionOperator(d, rows, cols, kind, **kwargs)
 
 
 def is_factored(op) -> bool:
@@ -612,5 +663,6 @@ def is_factored(op) -> bool:
     return bool(getattr(op, "factored", False))
 
 
-__all__ = ["CompletionOperator", "FactoredOperator", "RankOneOperator", "completion_operator",
-           "is_factored", "operator_from_vectors", "random_completion_operator", "rank_one_operator"]
+__all__ = ["CompletionOperator", "FactoredOperator", "RankOneOperator", "completion_from_positions",
+           "completion_operator", "is_factored", "operator_from_vectors", "random_completion_operator", "rank_one_gram_sum",
+           "rank_one_operator"]

@@ -114,6 +114,39 @@ def test_gaussian_rank_one_measurements_have_the_stated_second_moment():
     assert err <= 6 * terms.std() / np.sqrt(m), f"mean {terms.mean():.4f} vs 2||Z||^2 + tr^2 = {want:.4f}"
 
 
+@given(structured_problems())
+def test_normal_matrix_is_the_normal_map_in_svec_coordinates(problem):
+    # the closed forms (rank-one Gram sum, completion diagonal) against D normal maps of the basis
+    op, _, _, rng = problem
+    G = op.normal_matrix()
+    generic = sensing.structured.FactoredOperator.normal_matrix(op)
+    scale = np.abs(generic).max()
+    np.testing.assert_allclose(G, generic, rtol=RTOL, atol=RTOL * scale)
+    Z = random_symmetric(rng, op.d)
+    np.testing.assert_allclose(G @ sensing.svec(Z), sensing.svec(op.normal(Z)), rtol=RTOL,
+                               atol=RTOL * scale * np.abs(Z).max() * op.D)
+
+
+def test_rank_one_gram_sums_of_fresh_vectors_add_up_to_the_gram_of_all_of_them():
+    # the nested sweep of the landscape claim adds fresh a_i block by block
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((1000, 5))
+    whole = sensing.structured.rank_one_gram_sum(a)
+    parts = sensing.structured.rank_one_gram_sum(a[:300], block=64) + sensing.structured.rank_one_gram_sum(a[300:])
+    np.testing.assert_allclose(parts, whole, rtol=RTOL, atol=RTOL * np.abs(whole).max())
+    np.testing.assert_allclose(whole / 1000, sensing.operator_from_vectors(a).normal_matrix(), rtol=RTOL)
+
+
+def test_completion_from_positions_round_trips_an_operators_entries():
+    op = sensing.structured.random_completion_operator(40, 9, rng=4)
+    again = sensing.structured.completion_from_positions(9, op.positions)
+    np.testing.assert_array_equal(again.positions, op.positions)
+    Z = random_symmetric(np.random.default_rng(5), 9)
+    np.testing.assert_array_equal(again.forward(Z), op.forward(Z))
+    with pytest.raises(ValueError, match="positions must be in"):
+        sensing.structured.completion_from_positions(9, [0, 45])
+
+
 @given(structured_problems(max_d=5, max_m=25), st.integers(1, 3))
 def test_gradient_matches_finite_differences(problem, r):
     op, y, _, rng = problem
