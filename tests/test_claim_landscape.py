@@ -268,6 +268,42 @@ def test_gap_exponent_band_is_at_least_four_standard_deviations():
     assert np.all(np.abs(every - claim.GAP_EXPONENT) <= claim.GAP_EXPONENT_SLACK), msg
 
 
+def _slope_campaign(draw, n):
+    slopes = {1: [], 2: []}
+    for _ in range(n):
+        setting = draw()
+        for s, e in enumerate(claim.gap_exponents(claim.gap_sweep(setting, claim.minimisers(setting))), 1):
+            slopes[s].append(e)
+    every = np.concatenate([slopes[1], slopes[2]])
+    msg = (f"mean {every.mean():.3f}, sd s=1 {np.std(slopes[1]):.3f}, s=2 {np.std(slopes[2]):.3f}, "
+           f"range [{every.min():.3f}, {every.max():.3f}], {every.size} slopes")
+    return slopes, every, msg
+
+
+def _structured_draw(rng, kind):
+    def draw():
+        r, q = int(rng.integers(2, 4)), float(rng.uniform(0.35, 0.42))
+        eig = tuple(5 * q ** i for i in range(r))
+        d = int(rng.integers(6, 11)) if kind == "rank_one" else 100
+        m = 8000 if kind == "rank_one" else int(np.ceil(0.9 * d * (d + 1) / 2))
+        return Setting(d=d, eigenvalues=eig, m=m, operator=kind, rank=d if kind == "rank_one" else r,
+                       seed=int(rng.integers(0, 2**32 - 1)), step=1e-3)
+    return draw
+
+
+@pytest.mark.xslow
+@pytest.mark.parametrize("kind, seed, law", [("rank_one", 17, claim.RANK_ONE_LAW),
+                                             ("completion", 13, claim.COMPLETION_LAW)])
+def test_structured_gap_exponent_band_is_at_least_four_standard_deviations(kind, seed, law):
+    # calibration of RANK_ONE_GAP_SLACK and COMPLETION_GAP_SLACK (module docstring, "Structured
+    # operators"): 40 instances each, drawn as there; the mean within 0.1 of the law (completion's
+    # first point, 10% unobserved, is not yet linear in x: mean 1.066)
+    slopes, every, msg = _slope_campaign(_structured_draw(np.random.default_rng(seed), kind), 40)
+    assert abs(every.mean() - law.exponent) <= 0.1, msg
+    assert all(law.slack >= 4.0 * np.std(v) for v in slopes.values()), msg
+    assert np.all(np.abs(every - law.exponent) <= law.slack), msg
+
+
 @control("landscape", measurement=claim.UNIQUE)
 def test_a_non_unique_rank_2_minimiser_fails_the_uniqueness_check():
     # eig(Z*) = 4, 2, 2, 1 under full observation: every 4v₁v₁ᵀ + 2wwᵀ, w ∈ span(v₂, v₃), is a
@@ -276,3 +312,95 @@ def test_a_non_unique_rank_2_minimiser_fails_the_uniqueness_check():
     setting = claim.DEFAULT.replace(eigenvalues=(4.0, 2.0, 2.0, 1.0), operator="identity", rank=2)
     m = claim.check_uniqueness(setting, claim.minimisers(setting))
     assert m.holds is False, f"got {m.measured_text()}, predicted {m.predicted}: should not hold"
+
+
+# --------------------------------------------- structured operators (issue 14): measured verdicts
+@lru_cache(maxsize=2)
+def structured(kind):
+    setting = claim.CLAIM.default_for(kind)
+    return setting, claim.evidence(setting)
+
+
+def test_on_rank_one_measurements_zstar_s_approaches_the_population_minimiser_like_m_to_minus_half():
+    # the rank-one limit of Z*_s is Z^inf_s, not X_s X_s^T: the gap to X_s X_s^T stalls at
+    # sqrt(s) T_s/(s+2); G.2 fails because the population loss itself is not convex on the ball
+    setting, ev = structured("rank_one")
+    verdict = claim.CLAIM.judge(setting, ev)
+    assert verdict.status == "OUT OF SCOPE" and verdict.out_of_scope() == ("RIP, centred form (rank-one)",), \
+        verdict.report()
+    assert verdict.failing() == (claim.G2_CONVEXITY,), verdict.report()
+    assert verdict.measurement(claim.EXPONENT).holds, verdict.report()
+    edge = claim.rank_one_population_edge(setting.eigenvalues, setting.d)
+    assert verdict.measurement(claim.G2_CONVEXITY).measured < 0 and edge < 0, (edge, verdict.report())
+
+
+@control("landscape", measurement=claim.EXPONENT)
+def test_rank_one_gaps_measured_to_the_truncated_svd_fail_the_exponent(monkeypatch):
+    # the wrong limit: ||Z*_s - X_s X_s^T|| tends to sqrt(s) T_s/(s+2) > 0, a slope near 0
+    monkeypatch.setattr(claim, "population_minimiser", lambda truth, s, operator="gaussian": truth.truncated(s))
+    setting, ev = structured("rank_one")
+    ev = replace(ev, sweep=claim.gap_sweep(setting, ev.minimisers))
+    # G.2's convexity fails on this instance undoctored (the finding above): only the exponent is new
+    assert_fails_on(claim.CLAIM.judge(setting, ev), claim.EXPONENT, also=(claim.G2_CONVEXITY,))
+
+
+@pytest.mark.parametrize("d", [4, 6])
+def test_rank_one_population_minimiser_is_the_numerical_minimiser_of_the_population_loss(d):
+    truth = sensing.ground_truth_from_spectrum([5.0, 2.0, 0.8], d, 3)
+    op = claim.gram_operator(claim.rank_one_population_gram(d), d)
+    y = op.forward(truth.Z)
+    rng = np.random.default_rng(0)
+    for s in (1, 2, 3):
+        zs = sensing.sensing_minimizer(op, y, s)
+        # the accuracy of a computed minimiser, as in check_uniqueness (first order in ||grad||/lambda+)
+        e = claim.anchor_error(max(zs.grad_norm, claim.grad_roundoff(op, y, zs.U)),
+                               claim.normal_space_curvature(op, y, zs.U, rng)[0])
+        tol = (2 * np.linalg.norm(zs.U, 2) + e) * e + sensing.tolerances.rtol_exact() * np.linalg.norm(truth.Z)
+        err = np.linalg.norm(zs.Z - claim.population_minimiser(truth, s, "rank_one"))
+        assert err <= tol, f"s = {s}: ||Z_s - Z^inf_s|| = {err:.3g} > {tol:.3g}"
+
+
+def test_completion_hessian_closed_form_is_the_hessian_of_f1():
+    rng = np.random.default_rng(6)
+    op = sensing.structured.random_completion_operator(20, 7, rng=1)
+    Z = rng.standard_normal((7, 3))
+    y = op.forward(Z @ Z.T)
+    pts = rng.standard_normal((4, 7))
+    for u, H in zip(pts, claim.completion_hessians(op, y, pts)):
+        dense = np.stack([sensing.hessian_vector(op, y, u[:, None], e[:, None])[:, 0] for e in np.eye(7)], axis=1)
+        np.testing.assert_allclose(H, dense, rtol=sensing.tolerances.rtol_exact(),
+                                   atol=sensing.tolerances.rtol_exact() * np.abs(dense).max())
+
+
+def test_on_entry_sampling_zstar_s_approaches_the_truncated_svd_as_the_unobserved_entries_vanish():
+    # d = 100, |Omega| = 0.9 D: out of scope (the missing entries are the error, above tau/2, and
+    # |Omega| < mu r* d log d), and every landscape check still holds
+    setting, ev = structured("completion")
+    verdict = claim.CLAIM.judge(setting, ev)
+    assert verdict.status == "OUT OF SCOPE", verdict.report()
+    assert set(verdict.out_of_scope()) == {"RIP, practical form", "incoherence and samples (completion)"}, \
+        verdict.report()
+    assert verdict.checks_run == len(claim.MEASUREMENTS) and not verdict.failing(), verdict.report()
+
+
+@control("landscape", measurement=claim.EXPONENT)
+def test_completion_gaps_measured_to_a_wrong_limit_fail_the_exponent(monkeypatch):
+    # a reference off X_s X_s^T by 0.05 ||Z*||: the gap stalls at it as D - m -> 0 (slope near 0)
+    def off(truth, s, operator="gaussian"):
+        v = truth.eigenvectors[:, s]
+        return truth.truncated(s) + 0.05 * np.linalg.norm(truth.Z) * np.outer(v, v)
+
+    monkeypatch.setattr(claim, "population_minimiser", off)
+    setting, ev = structured("completion")
+    ev = replace(ev, sweep=claim.gap_sweep(setting, ev.minimisers))
+    assert_fails_on(claim.CLAIM.judge(setting, ev), claim.EXPONENT)
+
+
+def test_completion_with_few_unobserved_entries_reports_the_exponent_not_testable():
+    # D - m = 100 unobserved entries halve to 50, then 25 < COMPLETION_MIN_UNOBSERVED: two points
+    setting = claim.CLAIM.default_for("completion", m=5050 - 100)
+    sweep = claim.gap_sweep(setting, claim.minimisers(setting))
+    measured, why = claim.check_gap(setting, sweep)
+    assert sweep.ms.tolist() == [4950, 5000], sweep.ms
+    exp = next(m for m in measured if m.name == claim.EXPONENT)
+    assert not exp.testable and "a slope needs 3" in why, why
