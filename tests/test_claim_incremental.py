@@ -142,3 +142,18 @@ def test_a_non_isolated_rank_s_minimiser_violates_z_star_s_computed():
     # 𝒜 the measurement error splits the eigenvalue: λ+ = 0.025 and Z*_2 is isolated.)
     assert_violates(claim.CLAIM, SETTING.replace(eigenvalues=(4.0, 2.0, 2.0), operator="identity"),
                     "Z*_s computed (Def. 1.1)", also=("eigengap (§3)",))
+
+
+def test_a_visit_on_the_round_off_plateau_is_the_first_step_onto_it():
+    # above the floor the visit is the argmin; on the floor the argmin is rounding noise (a
+    # batched and a single run put it 93 steps apart), so the visit is the first step onto it
+    from theorems.jin2023.incremental import visit_index
+    rng = np.random.default_rng(0)
+    descent = 10.0 ** -np.arange(0, 16, 1.0)  # 1 ... 1e-15, geometric
+    plateau = 1e-15 * (1 + 0.5 * rng.random(40))
+    plateau[30] = 1e-16  # the plateau's argmin, late
+    above = np.concatenate([descent[:8], descent[7:0:-1]])  # minimum 1e-7 at index 7, then back up
+    dist = np.stack([np.concatenate([descent, plateau])[:, None],
+                     np.pad(above, (0, 40 + 16 - above.size), constant_values=1.0)[:, None]])
+    idx = visit_index(dist, floor=1e-12)
+    assert idx.tolist() == [[12], [7]], idx

@@ -36,7 +36,8 @@ Numerical reading
     - "near" means nearer than half-way to the neighbouring targets: d_s(α) ≤ ½ min(‖Z*_s −
       Z*_{s−1}‖_F, ‖Z*_s − Z*_{s+1}‖_F) for every α (Z*_0 = 0). The theorem gives no constant;
       this is the least that makes the visit a visit of Z*_s (α = 1 fails it).
-    - with T^s := argmin_t ‖U_tU_tᵀ − Z*_s‖_F (the visit), max_{t≤T^s} σ_{s+1}(U_t) must decay like
+    - with T^s := argmin_t ‖U_tU_tᵀ − Z*_s‖_F (the visit; on a plateau at the round-off floor
+      its first step, :func:`visit_index`), max_{t≤T^s} σ_{s+1}(U_t) must decay like
       a positive power of α (same criterion; Corollary C.16 bounds it by Cα^{1/(4κ*)}, reported),
       resolved above the singular-value round-off 10 eps max(d, r̂) σ₁.
     - the visits are ordered: T¹ < T² < … for every α.
@@ -121,7 +122,7 @@ class Evidence:
     horizon: np.ndarray  # (K,): steps read for each run
     target_kind: str
     min_distance: np.ndarray  # (K, S): min_t ||U_t U_t^T - target_s||_F
-    visit: np.ndarray  # (K, S): argmin_t of the same
+    visit: np.ndarray  # (K, S): argmin_t of the same (first step onto the floor: visit_index)
     max_next_sv: np.ndarray  # (K, S): max_{t <= visit} sigma_{s+1}(U_t); nan if undefined
     separation: np.ndarray  # (S,): NEAR_FRACTION x distance to the nearest neighbouring target
     target_norms: np.ndarray  # (S,): ||target_s||_F
@@ -274,8 +275,8 @@ def evidence(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None,
     K = al.size
     dist = np.stack([tr.distance(f"target{s}") for s in range(1, S + 1)], axis=-1)  # (K, n, S)
     dist[tr.record_steps[None, :] > Tk[:, None]] = np.inf  # run k is read up to its horizon
-    i_min = np.argmin(dist, axis=1)
-    min_d = np.take_along_axis(dist, i_min[:, None, :], axis=1)[:, 0, :]
+    i_min = visit_index(dist, distance_floor(setting))
+    min_d = np.min(dist, axis=1)
     visit = tr.record_steps[i_min]
     nxt = np.full((K, S), np.nan)
     for s in range(1, S + 1):
@@ -291,6 +292,18 @@ def evidence(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None,
     return Evidence(al, Tk, kind, min_d, visit, nxt, _separation(Z),
                     np.array([_fro(z) for z in Z]), distance_floor(setting), sv_floor,
                     trunc, gap)
+
+
+def visit_index(dist: np.ndarray, floor: float) -> np.ndarray:
+    """Record index of the visit T^s per (α, s): the first step at ``max(min_t dist, floor)`` or below.
+
+    ``dist`` is (K, n, S). Above the round-off floor this is the argmin (its first occurrence).
+    A run that reaches the floor stays on a plateau there, along which the distance is rounding
+    noise, so its argmin can sit anywhere on it (a batched and a single run of the same instance
+    put the α = 1e-10 visit of Z*_3 93 steps apart); the first step onto the floor does not move.
+    """
+    level = np.maximum(np.min(dist, axis=1), floor)
+    return np.argmax(dist <= level[:, None, :], axis=1)
 
 
 # -------------------------------------------------------------------------- check
@@ -356,7 +369,7 @@ def check(setting: Setting, ev: Evidence):
         else:
             out.append(power_law(ev.alphas, ev.max_next_sv[:, s - 1], ev.sv_floor,
                                  name="next_sv_exponent", quantity=sv_q))
-    order_q = "visits T¹ < T² < … (argmin_t of the distance), per α"
+    order_q = "visits T¹ < T² < … (argmin_t of the distance, first step onto the floor), per α"
     if S > 1:
         out.append(Measurement(order_q, [row for row in ev.visit.tolist()], "strictly increasing in s",
                                bool(np.all(np.diff(ev.visit, axis=1) > 0)), name="visit_order"))
