@@ -228,6 +228,23 @@ def test_the_frame_has_every_parameter_measurement_assumption_timing_and_version
     assert len(row["value.time_slope"]) == claim.default.s_max
 
 
+SHARE_RTOL, SHARE_ATOL = 1e-7, 1e-13  # batched vs single runs: round-off (sensing.gradient_descent)
+
+
+def _local_exponent_tolerance(row):
+    """incremental's distance exponents are log(d_i/d_j)/log(α_i/α_j) of its near_target
+    distances d (the last s), which agree to SHARE_ATOL: so the exponents agree to
+    SHARE_RTOL|p| + (ATOL/d_i + ATOL/d_j)/log(α_i/α_j). Near the round-off floor that is far above
+    SHARE_RTOL (d = 1.4e-11: 4e-3; measured 4.5e-7 with numpy 2.4.6 / OpenBLAS 0.3.31)."""
+    from theorems.jin2023 import incremental
+
+    setting = incremental.CLAIM.default.replace(alpha=row["alpha"])
+    al, d = incremental.alphas(setting), np.asarray(row["value.near_target"], float)
+    keep = np.isfinite(d) & (d > incremental.distance_floor(setting))
+    al, d = al[keep], d[keep]
+    return (SHARE_ATOL / d[:-1] + SHARE_ATOL / d[1:]) / np.log(al[:-1] / al[1:])
+
+
 def test_points_sharing_an_instance_run_batched_and_agree_with_their_own_runs(tmp_path):
     claims = ["underparameterised", "asymmetric_convergence", "incremental"]
     g = {"alpha": "1e-4:1e-2:3log"}
@@ -239,9 +256,14 @@ def test_points_sharing_an_instance_run_batched_and_agree_with_their_own_runs(tm
         for col in [c for c in shared_df.columns if c.startswith("value.")]:
             x, y = a[col], b[col]
             if isinstance(x, (list, float, int)) and not isinstance(x, bool):
-                # batched rows agree with their single runs to round-off (sensing.gradient_descent)
-                np.testing.assert_allclose(np.asarray(x, float), np.asarray(y, float), rtol=1e-7, atol=1e-13,
-                                           err_msg=f"{a['claim']} alpha={a['alpha']} {col}")
+                x, y = np.asarray(x, float), np.asarray(y, float)
+                atol = SHARE_ATOL
+                if a["claim"] == "incremental" and col == "value.distance_exponent":
+                    atol = _local_exponent_tolerance(b)
+                    assert atol.shape == y.shape, (atol, y)
+                close = (np.abs(x - y) <= atol + SHARE_RTOL * np.abs(y)) | (np.isnan(x) & np.isnan(y)) | (x == y)
+                assert x.shape == y.shape and np.all(close), \
+                    f"{a['claim']} alpha={a['alpha']} {col}: batched {x.tolist()}, alone {y.tolist()}, atol {atol}"
             else:
                 assert x == y or (x != x and y != y), (a["claim"], col, x, y)
 
