@@ -145,6 +145,10 @@ def test_completion_from_positions_round_trips_an_operators_entries():
     np.testing.assert_array_equal(again.forward(Z), op.forward(Z))
     with pytest.raises(ValueError, match="positions must be in"):
         sensing.structured.completion_from_positions(9, [0, 45])
+    with pytest.raises(ValueError, match="must not be empty"):
+        sensing.structured.completion_from_positions(9, [])
+    with pytest.raises(ValueError, match="1-dimensional"):
+        sensing.structured.completion_from_positions(9, [[0, 1]])
 
 
 @given(structured_problems(max_d=5, max_m=25), st.integers(1, 3))
