@@ -725,6 +725,7 @@ def check_gap(setting: Setting, sweep: GapSweep) -> tuple[list, str]:
                                          "no dependence on m to fit")], ""
     law = gap_law(setting.operator)
     ref = "X_sX_sᵀ" if law.reference == "X_sX_sᵀ" else "Z^∞_s"
+    exp_q = f"Lemma 4.8: exponent of ‖Z*_s − {ref}‖_F vs {law.abscissa}"
     out = [Measurement(f"Lemma 4.8: ‖Z*_s − {ref}‖_F at m, s < r*", first.tolist(),
                        f"> accuracy of Z*_s [{', '.join(f'{f:.1g}' for f in sweep.gap_floor)}] "
                        f"(Z*_s ≠ {law.reference} under partial observation)",
