@@ -137,8 +137,11 @@ def floor_lines(n: str) -> list[str]:
         return []
     peak = L.get("floor/dgemm", {}).get("gflops_at_min")
     peak_med = (L["floor/dgemm"]["flops"] / L["floor/dgemm"]["median"] / 1e9) if peak else None
+    # the vs-einsum ratios move with the reference (5.6 to 8.0 ms on one machine): print it
+    ref = (f"; einsum reference {_fmt_t(t('floor/einsum'))} [{_fmt_t(t('floor/einsum', 'median'))}]"
+           if t("floor/einsum") else "")
     out = [f"batched step near the floor at {n}, {H.FLOOR_THREADS} BLAS threads (per trajectory-step; min "
-           f"[median]); dgemm 2000^3: " + (f"{peak:.1f} [{peak_med:.1f}] GFLOP/s" if peak else "-")]
+           f"[median]); dgemm 2000^3: " + (f"{peak:.1f} [{peak_med:.1f}] GFLOP/s" if peak else "-") + ref]
     out.append(f"  {'K':>4s} {'step':>9s} {'bare GEMM':>10s} {'numpy step':>11s} {'vs einsum':>15s} {'target':>7s} "
                f"{'step/GEMM':>13s} {'<= ' + format(T['over_gemm'], 'g'):>6s} {'GEMM rate':>11s} {'>= ' + format(T['gemm_rate_fraction'], '.0%'):>6s} "
                f"{'numpy vs einsum':>15s}")
