@@ -404,3 +404,9 @@ def test_completion_with_few_unobserved_entries_reports_the_exponent_not_testabl
     assert sweep.ms.tolist() == [4950, 5000], sweep.ms
     exp = next(m for m in measured if m.name == claim.EXPONENT)
     assert not exp.testable and "a slope needs 3" in why, why
+
+
+def test_rank_one_past_the_memory_limit_says_the_landscape_checks_are_for_small_d():
+    # D = 20 100: the 6.2 GB normal matrix is refused by the operator's guard, with the reason
+    with pytest.raises(MemoryError, match=r"landscape checks run on G = A\*A.*small d"):
+        claim.working_problem(claim.CLAIM.default_for("rank_one", d=200, m=30000))

@@ -220,7 +220,11 @@ def working_problem(setting: Setting) -> tuple:
     pb = setting.problem()
     if pb.op.is_identity or pb.op.m < pb.op.D or isinstance(pb.op, sensing.structured.CompletionOperator):
         return pb.op, pb.y, pb.truth  # entry sampling's own normal map is O(|Omega|): no gain
-    G = pb.op.normal_matrix() if sensing.structured.is_factored(pb.op) else pb.op.gram()
+    try:
+        G = pb.op.normal_matrix() if sensing.structured.is_factored(pb.op) else pb.op.gram()
+    except MemoryError as exc:
+        raise MemoryError(f"the landscape checks run on G = A*A, a D x D matrix (D = d(d+1)/2 = {pb.op.D}): "
+                          f"{exc}. They are for small d (d ≲ 100; module docstring)") from exc
     op = gram_operator(G, pb.op.d)
     return op, op.forward(pb.truth.Z), pb.truth
 
