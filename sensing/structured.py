@@ -36,7 +36,7 @@ import scipy.sparse
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ._validation import as_float_array, nonneg_int
-from .linalg import smat, svec, sym_index
+from .linalg import smat, svec
 from .operators import DEFAULT_GRAM_MEMORY_LIMIT, SensingOperator
 
 #: Rows of ``a`` per block in the (d, d) maps of the rank-one operator: the block's (rows x d)
@@ -560,11 +560,11 @@ def rank_one_gram_sum(a, *, block: int = 4096) -> np.ndarray:
     """
     a = as_float_array(a, "a", ndim=2)
     n, d = a.shape
-    idx = sym_index(d)
-    W = np.zeros((idx.D, idx.D))
+    D = d * (d + 1) // 2
+    W = np.zeros((D, D))
     for s in range(0, n, block):
         ab = a[s:s + block]
-        rows = (ab[:, :, None] * ab[:, None, :]).reshape(ab.shape[0], d * d)[:, idx.flat] * idx.weight
+        rows = svec(ab[:, :, None] * ab[:, None, :])
         W += rows.T @ rows
     return 0.5 * (W + W.T)
 

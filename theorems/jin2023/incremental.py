@@ -275,7 +275,8 @@ def evidence(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None,
     K = al.size
     dist = np.stack([tr.distance(f"target{s}") for s in range(1, S + 1)], axis=-1)  # (K, n, S)
     dist[tr.record_steps[None, :] > Tk[:, None]] = np.inf  # run k is read up to its horizon
-    i_min = visit_index(dist, distance_floor(setting))
+    floor = distance_floor(setting)
+    i_min = visit_index(dist, floor)
     min_d = np.min(dist, axis=1)
     visit = tr.record_steps[i_min]
     nxt = np.full((K, S), np.nan)
@@ -290,7 +291,7 @@ def evidence(setting: Setting, *, targets_: Sequence[np.ndarray] | None = None,
     gap = np.array([_fro_diff(Z[s - 1], _truncated(setting, s)) for s in range(1, S + 1)])
     sv_floor = FP_FACTOR * tolerances.eps() * max(setting.d, setting.rank) * float(gt.sigmas[0])
     return Evidence(al, Tk, kind, min_d, visit, nxt, _separation(Z),
-                    np.array([_fro(z) for z in Z]), distance_floor(setting), sv_floor,
+                    np.array([_fro(z) for z in Z]), floor, sv_floor,
                     trunc, gap)
 
 
