@@ -18,15 +18,19 @@ trajectories (a column block reads 1/n of G for all rows, as OpenBLAS's own thre
 block would read all of G for K/n rows, measured 2.2x slower per trajectory at K = 64); then each
 block forms its quadratic forms, the smat scatter ``M`` and ``M U``. In dense mode (two GEMMs with a
 residual between them) each block runs its own rows of both products and no thread waits for
-another. The per-trajectory passes run sub-block by sub-block (:data:`SUB_BLOCK`) so that each
-sub-block is in cache between its gather/scatter and its small products; in a fused step
-(:meth:`sensing.descent.GradientStep.step`, every step the loop records nothing at) ``U <- U - M U``
-is done there too, and ``Z``, ``M``, ``MU`` live in per-thread scratch instead of (K, d, d) buffers.
-With numba (the ``[fast]`` extra) the gather and the scatter are one fused pass each
-(:mod:`sensing._batched_kernels`), else numpy's ``take`` and ufuncs. A trajectory's results differ
-from the unsplit step only by the GEMM's blocking (round-off).
+another. In a fused step (:meth:`sensing.descent.GradientStep.step`, every step the loop records
+nothing at) ``U <- U - M U`` is done in the same pass, and ``Z``, ``M``, ``MU`` live in per-thread
+scratch instead of (K, d, d) buffers.
 
-Set ``SENSING_NUMBA=0`` (as for :mod:`sensing.factored`) to use the numpy gather/scatter.
+With numba (the ``[fast]`` extra) each block's passes are one compiled call per phase
+(:mod:`sensing._batched_kernels`): per trajectory, ``U U^T`` from a transposed copy of ``U`` (a
+``gemm`` without transposition flags, 14% faster than numpy's stacked ``U @ U.T`` at 50 x 50 x 50)
+and its gather, or the scatter, ``M U`` and the update, with no Python between them. Without numba
+the passes run sub-block by sub-block (:data:`SUB_BLOCK`) through numpy's ``matmul``, ``take`` and
+ufuncs, so that each sub-block is in cache between its gather/scatter and its small products. A
+trajectory's results differ from the unsplit step only by the GEMM's blocking (round-off).
+
+Set ``SENSING_NUMBA=0`` (as for :mod:`sensing.factored`) to use the numpy passes.
 """
 from __future__ import annotations
 
@@ -50,16 +54,17 @@ MIN_WORK = 2 ** 22
 #: measured; it is kept to the sizes it was measured at.
 MAX_SMALL_PRODUCT = 65536 * 4
 
-#: Trajectories per sub-block of a thread's block: gather/scatter and small products of 32
-#: trajectories (640 kB of Z or M at d = 50) stay in cache between them; measured on this
-#: machine, blocks of 16-32 are ~25% faster than one pass over the whole block.
+#: Trajectories per sub-block of a thread's block in the numpy passes: gather/scatter and small
+#: products of 32 trajectories (640 kB of Z or M at d = 50) stay in cache between them; measured
+#: on this machine, blocks of 16-32 are ~25% faster than one pass over the whole block. (The
+#: compiled passes go trajectory by trajectory.)
 SUB_BLOCK = 32
 
 _KERNELS: list = []
 
 
 def kernels():
-    """The compiled gather/scatter module, or None (numba missing, or ``SENSING_NUMBA=0``)."""
+    """The compiled per-block passes, or None (numba missing, or ``SENSING_NUMBA=0``)."""
     if not _KERNELS:
         mod = None
         if USE_NUMBA and _numba() is not None:
@@ -83,10 +88,17 @@ def blas_threads() -> int:
     return max(1, min(n)) if n else 1
 
 
+_LIBS: list = []
+
+
 def _blas_libs() -> list:
-    """threadpoolctl's controllers of the loaded BLAS libraries (cached)."""
-    blas_threads()
-    return _CONTROLLER[0].select(user_api="blas").lib_controllers
+    """threadpoolctl's controllers of the BLAS libraries loaded when first asked (cached, like the
+    controller :func:`blas_threads` reads: a split step sets them twice, and selecting them anew
+    cost more than both settings)."""
+    if not _LIBS:
+        blas_threads()
+        _LIBS.append(_CONTROLLER[0].select(user_api="blas").lib_controllers)
+    return _LIBS[0]
 
 
 def wanted(K: int, d: int, r: int) -> bool:
@@ -168,12 +180,6 @@ class Passes:
             self.columns = [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
             self.barrier = threading.Barrier(n)
         dt = U.dtype
-        # a fused step's Z, M and MU live only while their sub-block is in cache: per-thread
-        # scratch instead of the (K, d, d) buffers (20 MB at K = 256, d = 50, which with G's 13 MB
-        # overflow the L3 cache every step). M's zeros: entries no coordinate addresses stay 0.
-        sb = min(SUB_BLOCK, K)
-        self.scratch = [(np.empty((sb, d, d), dt), np.zeros((sb, d, d), dt), np.empty((sb, d, r), dt))
-                        for _ in range(n)]
         self.flat = np.ascontiguousarray(normal.flat, dtype=np.intp)
         a, b = np.divmod(self.flat, d)
         self.flat_t = np.ascontiguousarray(b * d + a)
@@ -181,14 +187,23 @@ class Passes:
         self.z0 = (np.ascontiguousarray(normal.z0, dtype=dt) if normal.mode == "gram"
                    else np.zeros(self.flat.size, dtype=dt))
         self.kern = kernels()
+        # a fused step's Z, M and MU live only while their trajectory (compiled passes) or
+        # sub-block (numpy passes) is in cache: per-thread scratch instead of the (K, d, d)
+        # buffers (20 MB at K = 256, d = 50, which with G's 13 MB overflow the L3 cache every
+        # step). M's zeros: entries no coordinate addresses stay 0.
+        sb = min(SUB_BLOCK, K)
+        self.scratch = [(np.empty((sb, d, d), dt), np.zeros((sb, d, d), dt), np.empty((sb, d, r), dt))
+                        for _ in range(n)]
+        self.transposed = [np.empty((r, d), dt) for _ in range(n)]  # U_k^T for the compiled U U^T
         if self.kern is not None:  # compile (or load from numba's cache) now, warnings silenced
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                z = np.zeros((1, d * d), dtype=dt)
+                Us, Zs, Ms, MUs = (np.zeros(s, dt) for s in ((1, d, r), (1, d, d), (1, d, d), (1, d, r)))
                 for e in (np.zeros((1, self.flat.size), dtype=dt),  # and a padded g's layout
                           np.zeros((1, self.flat.size + 1), dtype=dt)[:, :-1]):
-                    self.kern.gather(z, e, self.flat, self.w, self.z0, 0, 1)
-                    self.kern.scatter(e, z.copy(), self.flat, self.flat_t, self.w, 0, 1)
+                    self.kern.pre(Us, Zs, self.transposed[0], np.zeros((1, self.flat.size), dt), self.flat,
+                                  self.w, self.z0, 0, 1, True)
+                    self.kern.post(e, self.w, self.flat, self.flat_t, Ms, MUs, Us, 0, 1, True, True)
 
     def _run(self, fn, *args) -> None:
         if self.pool is None:
@@ -269,14 +284,15 @@ class Passes:
         """``Z_k <- U_k U_k^T`` and ``e_k <- w * svec(Z_k) - z0`` for block ``i``."""
         k0, k1 = self.blocks[i]
         U, Ut = self.U, self._Ut
+        if self.kern is not None:  # one compiled pass over the block, trajectory by trajectory
+            Z = self.scratch[i][0][:1] if update else self.Z
+            self.kern.pre(U, Z, self.transposed[i], e, self.flat, self.w, self.z0, k0, k1, not update)
+            return
         for a in range(k0, k1, SUB_BLOCK):
             b = min(a + SUB_BLOCK, k1)
             Z = self._buffers(i, update, a, b)[0]
             np.matmul(U[a:b], Ut[a:b], out=Z)
             Zf, es = Z.reshape(b - a, -1), e[a:b]
-            if self.kern is not None:
-                self.kern.gather(Zf, es, self.flat, self.w, self.z0, 0, b - a)
-                continue
             Zf.take(self.flat, axis=1, out=es, mode="clip")
             np.multiply(es, self.w, out=es)
             np.subtract(es, self.z0, out=es)
@@ -286,16 +302,18 @@ class Passes:
         for block ``i``."""
         k0, k1 = self.blocks[i]
         U = self.U
+        if self.kern is not None:
+            _, M, MU = self.scratch[i]
+            M, MU = (M[:1], MU[:1]) if update else (self.M, self.MU)
+            self.kern.post(g, outw, self.flat, self.flat_t, M, MU, U, k0, k1, not update, update)
+            return
         for a in range(k0, k1, SUB_BLOCK):
             b = min(a + SUB_BLOCK, k1)
             _, M, MU = self._buffers(i, update, a, b)
             Mf, gs = M.reshape(b - a, -1), g[a:b]
-            if self.kern is not None:
-                self.kern.scatter(gs, Mf, self.flat, self.flat_t, outw, 0, b - a)
-            else:
-                np.multiply(gs, outw, out=gs)
-                Mf[:, self.flat] = gs
-                Mf[:, self.flat_t] = gs
+            np.multiply(gs, outw, out=gs)
+            Mf[:, self.flat] = gs
+            Mf[:, self.flat_t] = gs
             np.matmul(M, U[a:b], out=MU)
             if update:
                 np.subtract(U[a:b], MU, out=U[a:b])
