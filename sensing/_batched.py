@@ -232,28 +232,37 @@ class Passes:
         block in its own thread with BLAS on one thread (``Z``, ``e``, the operator product, ``q``,
         ``M`` and ``MU = M U``), so that no BLAS worker spins while the small products run.
 
-        ``update=True`` subtracts ``MU`` sub-block by sub-block while it is in cache; the caller
-        then must not read ``U`` as ``U_t`` (it is ``U_{t+1}``, ``Z`` still ``U_t U_t^T``)."""
+        ``update=True`` subtracts ``MU`` while it is in cache; the caller then must not read ``U``
+        as ``U_t`` (it is ``U_{t+1}``, ``Z`` still ``U_t U_t^T``). With ``update``, ``q`` may also
+        be an ``(n, K)`` array: ``n`` fused steps in one pass of the threads, ``q[s]`` receiving
+        step s's quadratic forms (a Gram step then costs two barriers instead of a hand-off to the
+        pool, two barriers and a hand-back; dense blocks run all n steps without meeting)."""
         normal, K = self.normal, self.U.shape[0]
+        Q = q if q.ndim == 2 else q[None]
+        if Q.shape[0] > 1 and not update:
+            raise ValueError(f"several steps at once ({Q.shape[0]} rows of q) need update=True")
         if normal.mode == "gram":
-            normal.op.counts["gram"] += K
+            normal.op.counts["gram"] += K * Q.shape[0]
         else:
-            normal.op.counts["forward"] += K
-            normal.op.counts["adjoint"] += K
+            normal.op.counts["forward"] += K * Q.shape[0]
+            normal.op.counts["adjoint"] += K * Q.shape[0]
         with _one_blas_thread():
-            self._run(self._phased if self.phased else self._block, e, g, r, q, outw, update)
+            self._run(self._phased if self.phased else self._block, e, g, r, Q, outw, update)
 
-    def _block(self, i: int, e, g, r, q, outw, update) -> None:
+    def _block(self, i: int, e, g, r, Q, outw, update) -> None:
         k0, k1 = self.blocks[i]
-        self._pre(i, e, update)
         s = slice(k0, k1)
-        self.normal._product(e[s], g[s], None if r is None else r[s], q[s], count=False)
-        self._post(i, g, outw, update)
+        for q in Q:
+            self._pre(i, e, update)
+            self.normal._product(e[s], g[s], None if r is None else r[s], q[s], count=False)
+            self._post(i, g, outw, update)
 
-    def _phased(self, i: int, e, g, r, q, outw, update) -> None:
-        """Block ``i`` of a Gram step: its trajectories' ``Z`` and ``e``; then, once every block's
-        ``e`` is there, columns ``c0:c1`` of ``g = e G`` for all K trajectories; then, once all of
-        ``g`` is, its trajectories' ``q``, ``M`` and ``M U``.
+    def _phased(self, i: int, e, g, r, Q, outw, update) -> None:
+        """Block ``i`` of ``len(Q)`` Gram steps: per step its trajectories' ``Z`` and ``e``; then,
+        once every block's ``e`` is there, columns ``c0:c1`` of ``g = e G`` for all K
+        trajectories; then, once all of ``g`` is, its trajectories' ``q``, ``M`` and ``M U``. The
+        next step's ``e`` needs no barrier before it: no block reads another's ``e`` rows until the
+        next step's first barrier, and none writes ``g`` before every block has passed it.
 
         A block of rows of the GEMM reads all of G for K/n rows; a block of columns reads 1/n of
         G for all K rows, twice the FLOPs per byte of G, which is what OpenBLAS's own threading
@@ -262,12 +271,13 @@ class Passes:
         k0, k1 = self.blocks[i]
         c0, c1 = self.columns[i]
         try:
-            self._pre(i, e, update)
-            self.barrier.wait()
-            np.matmul(e, self.normal.G[:, c0:c1], out=g[:, c0:c1])
-            self.barrier.wait()
-            np.vecdot(e[k0:k1], g[k0:k1], out=q[k0:k1])
-            self._post(i, g, outw, update)
+            for q in Q:
+                self._pre(i, e, update)
+                self.barrier.wait()
+                np.matmul(e, self.normal.G[:, c0:c1], out=g[:, c0:c1])
+                self.barrier.wait()
+                np.vecdot(e[k0:k1], g[k0:k1], out=q[k0:k1])
+                self._post(i, g, outw, update)
         except BaseException:
             self.barrier.abort()  # the other blocks stop waiting (BrokenBarrierError), none hangs
             raise

@@ -438,6 +438,18 @@ class GradientStep:
         e, g, r = self.normal._work(self.U.shape[0])
         self.passes.evaluate(e, g, r, quad, self.normal.out_weights(self.mu), update=True)
 
+    def steps(self, quads: np.ndarray) -> None:
+        """``len(quads)`` calls of :meth:`step`, ``quads[s]`` (shape (n, K)) receiving step s's
+        quadratic forms. A batch split over threads runs them in one pass of its threads: the
+        same iterates bit for bit, without handing the batch to the pool and back every step."""
+        if self.passes is None:
+            for quad in quads:
+                self.step(quad)
+            return
+        if len(quads):
+            e, g, r = self.normal._work(self.U.shape[0])
+            self.passes.evaluate(e, g, r, quads, self.normal.out_weights(self.mu), update=True)
+
     def update(self) -> None:
         """``U <- U - M U``, the gradient step with the ``M`` of the last :meth:`evaluate`."""
         U, MU = self.U, self.MU
@@ -611,7 +623,7 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     normal = state.normal
     Z = state.Z
     advance = state.update if source is None else _reader(source, U, U0.shape, who)
-    fused = source is None and hasattr(state, "step")
+    fused = source is None and hasattr(state, "steps")
 
     # Steps where the loop stops to look: recorded steps, snapshots, and every CHECK_EVERY
     # steps a divergence check over the losses since the last stop.
@@ -627,9 +639,11 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
     qmax, checked = None, 0  # divergence threshold on quad (set at t = 0); steps already checked
     i_rec = 0
     with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(T + 1):
+        t = 0
+        while t <= T:
             if fused and t != next_stop:
-                state.step(quad[t])  # nothing is read between evaluate and update here
+                state.steps(quad[t:next_stop])  # nothing is read between evaluate and update here
+                t = next_stop
                 continue
             state.evaluate(quad[t])
             if t == next_stop:
@@ -665,6 +679,7 @@ def _descend(op, y, U0, step, steps, record_every, references, n_eigenvalues, sn
                     break
                 next_stop = next(stops)
             advance()
+            t += 1
     loss = 0.25 * (quad.T.astype(np.float64) + normal.c)
     stag = _stagnation_notes(op, y, U0, mu, loss, dtype, normal.mode)
     if not batched:

@@ -170,3 +170,66 @@ def test_two_threads_running_split_batches_at_once_get_their_own_results(monkeyp
         ref = refs[k % 2]
         np.testing.assert_allclose(tr.U, ref.U, rtol=1e-12, atol=1e-12 * np.abs(ref.U).max())
         np.testing.assert_allclose(tr.loss, ref.loss, rtol=1e-10, atol=1e-14 * ref.loss[:, 0].max())
+
+
+@pytest.mark.parametrize("kernels", [True, False], ids=["numba", "numpy"])
+@pytest.mark.parametrize("threads", [0, 2, 3], ids=["unsplit", "2 threads", "3 threads"])
+@pytest.mark.parametrize("mode", ["gram", "dense"])
+def test_several_steps_in_one_pass_equal_as_many_single_steps_bit_for_bit(mode, threads, kernels):
+    # GradientStep.steps (what gradient_descent runs between two stops) against step() n times:
+    # the same iterates and quadratic forms, to the bit, and one operator application per
+    # trajectory per step
+    if kernels and threads and _batched.kernels() is None:
+        pytest.skip("numba is not installed")
+    op, y, _ = _problem()
+    U0 = sensing.initial_factor(12, 5, 0.1, 7, batch=5)
+    runs = []
+    for many in (False, True):
+        normal = NormalMap(op, y, mode)
+        st = GradientStep(normal, np.array(U0, order="C"), 0.02, threads=threads)
+        if threads and not kernels:
+            st.passes.kern = None
+        Q = np.empty((7, 5))
+        before = dict(op.counts)
+        if many:
+            st.steps(Q)
+        else:
+            for q in Q:
+                st.step(q)
+        used = {k: op.counts[k] - before.get(k, 0) for k in op.counts}
+        runs.append((st.U.copy(), Q, used))
+    (U1, Q1, used1), (U2, Q2, used2) = runs
+    assert np.array_equal(U2, U1), f"max |difference| {np.abs(U2 - U1).max():.3g}"
+    assert np.array_equal(Q2, Q1)
+    assert used2 == used1
+    applied = {k: v for k, v in used2.items() if v}
+    assert applied == ({"gram": 35} if mode == "gram" else {"forward": 35, "adjoint": 35}), applied
+
+
+def test_several_steps_need_the_fused_update():
+    op, y, _ = _problem()
+    normal = NormalMap(op, y, "gram")
+    st = GradientStep(normal, np.array(sensing.initial_factor(12, 5, 0.1, 7, batch=4), order="C"), 0.02, threads=2)
+    e, g, r = normal._work(4)
+    with pytest.raises(ValueError, match="several steps at once .3 rows of q. need update=True"):
+        st.passes.evaluate(e, g, r, np.empty((3, 4)), normal.out_weights(0.02), update=False)
+
+
+def test_a_failing_block_in_a_multi_step_pass_raises_and_does_not_hang(monkeypatch):
+    # the third of five steps fails in block 1: the error reaches the caller, no block waits
+    op, y, _ = _problem()
+    normal = NormalMap(op, y, "gram")
+    st = GradientStep(normal, np.array(sensing.initial_factor(12, 5, 0.1, 7, batch=6), order="C"), 0.02,
+                      threads=2)
+    real, calls = st.passes._pre, []
+
+    def broken(i, *args):
+        if i == 1:
+            calls.append(1)
+            if len(calls) == 3:
+                raise FloatingPointError("block 1 failed at its third step")
+        real(i, *args)
+
+    monkeypatch.setattr(st.passes, "_pre", broken)
+    with pytest.raises(FloatingPointError, match="third step"):
+        st.steps(np.empty((5, 6)))

@@ -28,10 +28,10 @@ def _fmt_t(t):
     return f"{t * 1e3:.2f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} us"
 
 
-def _fmt_x(x, pct=False):
+def _fmt_x(x, pct=False, digits=1):
     if x is None:
         return "-"
-    return f"{100 * x:.0f}%" if pct else f"{x:.1f}x"
+    return f"{100 * x:.0f}%" if pct else f"{x:.{digits}f}x"
 
 
 def summary_lines() -> list[str]:
@@ -142,11 +142,14 @@ def floor_lines(n: str) -> list[str]:
            if t("floor/einsum") else "")
     out = [f"batched step near the floor at {n}, {H.FLOOR_THREADS} BLAS threads (per trajectory-step; min "
            f"[median]); dgemm 2000^3: " + (f"{peak:.1f} [{peak_med:.1f}] GFLOP/s" if peak else "-") + ref]
+    out.append("  (rows 'K, n steps': n fused steps in one call, GradientStep.steps, what gradient_descent runs "
+               "between two stops; time per trajectory-step)")
     out.append(f"  {'K':>4s} {'step':>9s} {'bare GEMM':>10s} {'numpy step':>11s} {'vs einsum':>15s} {'target':>7s} "
                f"{'step/GEMM':>13s} {'<= ' + format(T['over_gemm'], 'g'):>6s} {'GEMM rate':>11s} {'>= ' + format(T['gemm_rate_fraction'], '.0%'):>6s} "
                f"{'numpy vs einsum':>15s}")
-    for K in H.FLOOR_BATCHES:
-        st, gm, npy = f"floor/split/K{K}", f"floor/gemm/K{K}", f"floor/numpy/K{K}"
+    rows = [(K, kind) for K in H.FLOOR_BATCHES for kind in ("split", "steps")]
+    for K, kind in rows:
+        st, gm, npy = f"floor/{kind}/K{K}", f"floor/gemm/K{K}", f"floor/numpy/K{K}"
         if "min" not in L.get(st, {}):
             continue
         ein = "floor/einsum"
@@ -158,15 +161,16 @@ def floor_lines(n: str) -> list[str]:
             fr = (e["flops"] / e["min"] / 1e9 / peak, e["flops"] / e["median"] / 1e9 / peak_med)
         ne = ratio(ein, npy)
 
-        def pair(v, pct=False):
-            return f"{_fmt_x(v[0], pct)} [{_fmt_x(v[1], pct)}]" if v[0] is not None else "-"
+        def pair(v, pct=False, digits=1):
+            return f"{_fmt_x(v[0], pct, digits)} [{_fmt_x(v[1], pct, digits)}]" if v[0] is not None else "-"
 
         want = T["vs_einsum"].get(K)
         verdicts = [("met" if ve[0] >= want else "MISSED") if ve[0] is not None and want else "-",
                     ("met" if og[0] <= T["over_gemm"] else "MISSED") if og[0] is not None else "-",
                     ("met" if fr[0] >= T["gemm_rate_fraction"] else "MISSED") if fr[0] is not None else "-"]
-        out.append(f"  {K:>4d} {_fmt_t(t(st)):>9s} {_fmt_t(t(gm)):>10s} {_fmt_t(t(npy)):>11s} {pair(ve):>15s} "
-                   f"{('>= ' + format(want, 'g') + 'x') if want else '-':>7s} {pair(og):>13s} {verdicts[1]:>6s} "
+        label = f"{K}" if kind == "split" else f"{K}, {L[st]['per'] // K} steps"
+        out.append(f"  {label:>4s} {_fmt_t(t(st)):>9s} {_fmt_t(t(gm)):>10s} {_fmt_t(t(npy)):>11s} {pair(ve):>15s} "
+                   f"{('>= ' + format(want, 'g') + 'x') if want else '-':>7s} {pair(og, digits=2):>13s} {verdicts[1]:>6s} "
                    f"{pair(fr, True):>11s} {verdicts[2]:>6s} {_fmt_x(ne):>15s}  vs-einsum target {verdicts[0]}")
     return out
 

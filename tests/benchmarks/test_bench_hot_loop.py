@@ -264,13 +264,17 @@ def test_floor_gemm(benchmark, K):
     np.testing.assert_allclose(out[0, :5], A[0] @ B[:, :5], rtol=1e-10)
 
 
-@pytest.mark.parametrize("path", ["split", "numpy"])
+@pytest.mark.parametrize("path", ["split", "steps", "numpy"])
 @pytest.mark.parametrize("K", H.FLOOR_BATCHES)
 def test_floor_batch_step(benchmark, K, path):
-    # one batched Gram step of K trajectories with FLOOR_THREADS BLAS threads: "split" is what
-    # gradient_descent runs (sensing._batched: the per-trajectory work over the threads),
-    # "numpy" the one-thread numpy step it replaced (GradientStep(threads=0))
+    # one batched Gram step of K trajectories with FLOOR_THREADS BLAS threads: "split" is one call
+    # of the step gradient_descent runs (sensing._batched: the per-trajectory work over the
+    # threads), "steps" the CHECK_EVERY fused steps it runs in one pass between two stops when it
+    # records nothing in between, "numpy" the one-thread numpy step it replaced
+    # (GradientStep(threads=0))
     from threadpoolctl import threadpool_limits
+
+    from sensing.descent import CHECK_EVERY
 
     _wall_clock(benchmark)
     benchmark.group = f"floor threads={H.FLOOR_THREADS}"
@@ -278,17 +282,23 @@ def test_floor_batch_step(benchmark, K, path):
     H.warm(d, m)
     U0 = H.initial(d, r, K)
     pb = H.problem(d, m)
+    n = CHECK_EVERY if path == "steps" else 1
     with threadpool_limits(limits=H.FLOOR_THREADS, user_api="blas"):
         U = np.array(U0, order="C")
         state = GradientStep(NormalMap(pb.op, pb.y, "gram"), U, H.STEP, threads=0 if path == "numpy" else None)
-        assert (state.passes is not None) == (path == "split"), "gradient_descent's choice changed"
-        q = np.empty(K)
-
-        # step(): evaluate and update fused, as gradient_descent runs every step it records nothing at
-        H.settle(state.step, q)
-        benchmark.pedantic(state.step, args=(q,), rounds=25, iterations=1, warmup_rounds=2)
+        assert (state.passes is not None) == (path != "numpy"), "gradient_descent's choice changed"
+        if path == "steps":
+            Q = np.empty((n, K))
+            H.settle(state.steps, Q)
+            benchmark.pedantic(state.steps, args=(Q,), rounds=8, iterations=1, warmup_rounds=1)
+        else:
+            q = np.empty(K)
+            # step(): evaluate and update fused, as gradient_descent runs every step it records nothing at
+            H.settle(state.step, q)
+            benchmark.pedantic(state.step, args=(q,), rounds=25, iterations=1, warmup_rounds=2)
     flops, nbytes = H.step_cost(d, m, r, K, "gram")
-    H.record(benchmark, f"floor/{path}/K{K}", per=K, flops=flops, bytes=nbytes, threads_used=H.FLOOR_THREADS)
+    H.record(benchmark, f"floor/{path}/K{K}", per=K * n, flops=flops * n, bytes=nbytes * n,
+             threads_used=H.FLOOR_THREADS)
     with threadpool_limits(limits=H.FLOOR_THREADS, user_api="blas"):
         st = GradientStep(NormalMap(pb.op, pb.y, "gram"), np.array(U0, order="C"), H.STEP,
                           threads=0 if path == "numpy" else None)
