@@ -53,6 +53,37 @@ FLOOR_TARGETS = {"vs_einsum": {64: 85.0, 256: 110.0}, "over_gemm": 1.3, "gemm_ra
 FLOOR_SETTLE = 0.5
 
 
+#: Alternating blocks of :func:`paired_over_gemm`, and timed calls per block (step, GEMM).
+PAIRED_BLOCKS, PAIRED_CALLS = 7, 6
+
+
+def paired_over_gemm(fn, arg, G: np.ndarray, K: int, n: int) -> list[float]:
+    """Step/GEMM ratios measured in alternating blocks: per block, the minimum of PAIRED_CALLS
+    bare ``(K x D)(D x D)`` GEMMs and then of PAIRED_CALLS calls ``fn(arg)`` (``n`` steps each),
+    each after a short settle (0.1 s of GEMMs, 0.3 s of steps: a step right after a 2-thread
+    GEMM shares a core with OpenBLAS's spinning worker). Returns one ratio per block."""
+    import time
+
+    A = np.random.default_rng(0).standard_normal((K, G.shape[0]))
+    out = np.empty_like(A)
+    ratios = []
+    for _ in range(PAIRED_BLOCKS):
+        settle(np.matmul, A, G, out=out, seconds=0.1)
+        tg = []
+        for _ in range(PAIRED_CALLS):
+            t = time.perf_counter()
+            np.matmul(A, G, out=out)
+            tg.append(time.perf_counter() - t)
+        settle(fn, arg, seconds=0.3)
+        ts = []
+        for _ in range(PAIRED_CALLS if n == 1 else 1):
+            t = time.perf_counter()
+            fn(arg)
+            ts.append((time.perf_counter() - t) / n)
+        ratios.append(min(ts) / min(tg))
+    return ratios
+
+
 def settle(fn, *args, seconds: float = FLOOR_SETTLE, **kwargs) -> None:
     """Call ``fn`` repeatedly for ``seconds`` (the untimed lead-in of a floor benchmark)."""
     import time

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import pytest
 
 from tests.benchmarks import _harness as H
@@ -160,6 +161,9 @@ def floor_lines(n: str) -> list[str]:
             e = L[st]
             fr = (e["flops"] / e["min"] / 1e9 / peak, e["flops"] / e["median"] / 1e9 / peak_med)
         ne = ratio(ein, npy)
+        pr = L[st].get("paired_over_gemm")
+        paired = (f"{np.median(pr):.2f}x ({min(pr):.2f}-{max(pr):.2f}) "
+                  + ("met" if np.median(pr) <= T["over_gemm"] else "MISSED")) if pr else "-"
 
         def pair(v, pct=False, digits=1):
             return f"{_fmt_x(v[0], pct, digits)} [{_fmt_x(v[1], pct, digits)}]" if v[0] is not None else "-"
@@ -171,7 +175,8 @@ def floor_lines(n: str) -> list[str]:
         label = f"{K}" if kind == "split" else f"{K}, {L[st]['per'] // K} steps"
         out.append(f"  {label:>4s} {_fmt_t(t(st)):>9s} {_fmt_t(t(gm)):>10s} {_fmt_t(t(npy)):>11s} {pair(ve):>15s} "
                    f"{('>= ' + format(want, 'g') + 'x') if want else '-':>7s} {pair(og, digits=2):>13s} {verdicts[1]:>6s} "
-                   f"{pair(fr, True):>11s} {verdicts[2]:>6s} {_fmt_x(ne):>15s}  vs-einsum target {verdicts[0]}")
+                   f"{pair(fr, True):>11s} {verdicts[2]:>6s} {_fmt_x(ne):>15s}  vs-einsum target {verdicts[0]}; "
+                   f"step/GEMM in alternating blocks, median (range): {paired}")
     return out
 
 

@@ -296,9 +296,13 @@ def test_floor_batch_step(benchmark, K, path):
             # step(): evaluate and update fused, as gradient_descent runs every step it records nothing at
             H.settle(state.step, q)
             benchmark.pedantic(state.step, args=(q,), rounds=25, iterations=1, warmup_rounds=2)
+        # step/GEMM measured in alternating blocks (the two minima above come from different
+        # moments of a machine whose speed drifts by 10% over a run)
+        paired = None if path == "numpy" else H.paired_over_gemm(
+            state.steps if path == "steps" else state.step, Q if path == "steps" else q, pb.op.gram(), K, n)
     flops, nbytes = H.step_cost(d, m, r, K, "gram")
     H.record(benchmark, f"floor/{path}/K{K}", per=K * n, flops=flops * n, bytes=nbytes * n,
-             threads_used=H.FLOOR_THREADS)
+             threads_used=H.FLOOR_THREADS, **({} if paired is None else {"paired_over_gemm": paired}))
     with threadpool_limits(limits=H.FLOOR_THREADS, user_api="blas"):
         st = GradientStep(NormalMap(pb.op, pb.y, "gram"), np.array(U0, order="C"), H.STEP,
                           threads=0 if path == "numpy" else None)
